@@ -1,0 +1,63 @@
+# qwem: the two commands are `make run` and `make test`.
+# Every target creates .venv on first use and installs the package into it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+# The local install pins the CPU build of torch; GPU users install their own
+# CUDA build of torch first (any version satisfying pyproject.toml is kept).
+TORCH  ?= torch==2.13.0
+CONFIG ?= config/config.yaml
+PROFILE ?= default
+CORES  ?= all
+SNAKEMAKE_ARGS ?=
+
+# rules run `qwem ...`: put the venv's scripts first on PATH
+export PATH := $(BIN):$(PATH)
+
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast bench lint format report clean-venv help
+
+help:
+	@echo "make run    [CONFIG=config/text8.yaml] [CORES=2]  run the pipeline"
+	@echo "make test                                       lint + the test suite"
+	@echo "make bench                                      benchmarks -> results/bench/"
+	@echo "make lint | format | install"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,slurm]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/snakemake --workflow-profile workflow/profiles/$(PROFILE) \
+		--cores $(CORES) $(SNAKEMAKE_ARGS) --configfile $(CONFIG)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src/qwem
+	$(BIN)/snakefmt --check Snakefile workflow/
+	$(BIN)/snakemake --lint --cores 1 -n
+
+test: lint
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not workflow" -x -q
+
+bench: $(STAMP)
+	$(BIN)/python -m qwem.bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/snakefmt Snakefile workflow/
+
+clean-venv:
+	rm -rf $(VENV)

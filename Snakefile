@@ -1,0 +1,20 @@
+# qwem: reproduce Karkada et al. (NeurIPS 2025) end to end.
+# Wiring only: the rules live in workflow/rules/, the science in src/qwem/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# the embedded default; overlays come with --configfile or a workflow profile
+configfile: f"{workflow.basedir}/config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/corpus.smk"
+include: "workflow/rules/vocab.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

@@ -1,0 +1,103 @@
+"""Readable configuration errors for the workflow (schema plus cross-key rules).
+
+Snakemake's ``validate`` does the validation and fills in defaults; when it
+fails, :func:`explain_errors` restates every violation in one line that names
+the key, the bad value and what is allowed. :func:`cross_check` adds the rules
+a JSON schema cannot express (``dim < vocab_size``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    """Read a YAML JSON-schema."""
+    with open(path, encoding="utf-8") as fh:
+        schema: dict[str, Any] = yaml.safe_load(fh)
+    return schema
+
+
+def _key(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _allowed(schema: Mapping[str, Any]) -> str:
+    """What a schema node allows, in words."""
+    bits = []
+    if "enum" in schema:
+        bits.append("one of " + ", ".join(map(str, schema["enum"])))
+    elif "type" in schema:
+        kind = schema["type"]
+        bits.append(" or ".join(kind) if isinstance(kind, list) else str(kind))
+    for word, sign in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<=")):
+        if word in schema:
+            bits.append(f"{sign} {schema[word]}")
+    if "pattern" in schema:
+        bits.append(f"matching {schema['pattern']}")
+    if "minItems" in schema:
+        bits.append(f"at least {schema['minItems']} item(s)")
+    if "items" in schema and "enum" in schema["items"]:
+        bits.append("items from " + ", ".join(schema["items"]["enum"]))
+    if "default" in schema:
+        bits.append(f"default {schema['default']!r}")
+    return ", ".join(bits)
+
+
+def explain_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """One line per schema violation: key, bad value, allowed values, fix.
+
+    Returns an empty list when ``config`` is valid.
+    """
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for err in sorted(validator.iter_errors(config), key=lambda e: list(e.path)):
+        key = _key(err.absolute_path)
+        node = err.schema if isinstance(err.schema, Mapping) else {}
+        if err.validator == "additionalProperties":
+            allowed = sorted(node.get("properties", {}))
+            extra = sorted(set(err.instance) - set(allowed))
+            where = "" if key == "<top level>" else f" under {key!r}"
+            lines.append(
+                f"unknown config key(s) {', '.join(map(repr, extra))}{where}; "
+                f"allowed keys: {', '.join(allowed)} (see config/README.md)"
+            )
+        else:
+            desc = f" ({node['description']})" if "description" in node else ""
+            lines.append(
+                f"config key {key!r}: {err.message}; allowed: {_allowed(node)}{desc}"
+            )
+    return lines
+
+
+def cross_check(config: Mapping[str, Any]) -> list[str]:
+    """Rules across keys that the schema cannot express; one line per violation."""
+    problems = []
+    if config["dim"] >= config["vocab_size"]:
+        problems.append(
+            f"config key 'dim' ({config['dim']}) must be smaller than 'vocab_size' "
+            f"({config['vocab_size']}): the embedding has at most V - 1 useful "
+            "directions; lower dim or raise vocab_size"
+        )
+    corpus = config["corpus"]
+    bundled = corpus["bundled"]
+    if "bundled" in corpus["sources"] and not (
+        bundled["dump_sample"] or bundled["vital_articles"]
+    ):
+        problems.append(
+            "corpus.sources lists 'bundled' but corpus.bundled.dump_sample and "
+            "corpus.bundled.vital_articles are both false: enable one, or drop "
+            "'bundled' from corpus.sources"
+        )
+    return problems
+
+
+def format_problems(problems: list[str], source: str = "config") -> str:
+    """The error text shown before Snakemake stops (no job has run)."""
+    body = "\n".join(f"  - {p}" for p in problems)
+    return f"invalid {source}:\n{body}\nFix the key(s) above and rerun."

@@ -1,0 +1,1 @@
+"""Corpus acquisition and preparation: download, extract, tokenise."""

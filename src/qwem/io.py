@@ -1,0 +1,162 @@
+"""File formats and atomic writes shared by every stage.
+
+Every artefact is written under a temporary name beside its target and moved
+into place with ``os.replace`` only when complete, so an interrupted run never
+leaves a file that a later run could mistake for a good one. Every artefact
+records the parameters and qwem version that made it in a JSON sidecar
+``<file>.meta.json`` (or inside the file where the format allows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qwem import __version__
+from qwem.errors import QwemInputError
+
+META_SUFFIX = ".meta.json"
+
+
+def meta_path(path: str | Path) -> Path:
+    """The JSON sidecar of an artefact: ``<path>.meta.json``."""
+    return Path(str(path) + META_SUFFIX)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    The temporary name keeps the target's suffixes (numpy and gzip care).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.",
+        suffix=".tmp" + "".join(target.suffixes),
+        dir=target.parent,
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_text(path: str | Path, *, compress: bool | None = None) -> Iterator[IO[str]]:
+    """Open a text file for writing that appears at ``path`` only when complete.
+
+    Args:
+        path: target; gzip-compressed (level 3) when it ends in ``.gz`` unless
+            ``compress`` says otherwise.
+    """
+    gz = str(path).endswith(".gz") if compress is None else compress
+    with atomic_path(path) as tmp:
+        if gz:
+            # no file name and mtime 0 in the gzip header: same text, same bytes
+            with (
+                open(tmp, "wb") as raw,
+                gzip.GzipFile(
+                    fileobj=raw, mode="wb", filename="", mtime=0, compresslevel=3
+                ) as gz_fh,
+                io.TextIOWrapper(gz_fh, encoding="utf-8") as fh,
+            ):
+                yield fh
+        else:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                yield fh
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """Open a UTF-8 text file for reading, gunzipping ``.gz`` files."""
+    p = Path(path)
+    if not p.exists():
+        raise QwemInputError(f"{p}: file not found")
+    if p.suffix == ".gz":
+        return gzip.open(p, "rt", encoding="utf-8")
+    return open(p, encoding="utf-8")
+
+
+def save_npy(path: str | Path, array: NDArray[Any]) -> None:
+    """Write one array as ``.npy`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+
+
+def load_npy(path: str | Path, *, mmap: bool = False) -> NDArray[Any]:
+    """Read an ``.npy`` array, naming the file when it is missing or corrupt."""
+    p = Path(path)
+    if not p.exists():
+        raise QwemInputError(f"{p}: file not found; rerun the stage that makes it")
+    try:
+        return np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise QwemInputError(
+            f"{p}: not a readable .npy file ({exc}); delete it and rerun snakemake"
+        ) from exc
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write JSON (sorted keys, indented) atomically."""
+    with atomic_text(path, compress=False) as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True, default=_jsonable)
+        fh.write("\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, naming it when it is missing or corrupt."""
+    p = Path(path)
+    try:
+        with open(p, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError as exc:
+        raise QwemInputError(f"{p}: file not found") from exc
+    except json.JSONDecodeError as exc:
+        raise QwemInputError(
+            f"{p}: not valid JSON ({exc}); delete it and rerun"
+        ) from exc
+
+
+def provenance(params: dict[str, Any]) -> dict[str, Any]:
+    """The record every artefact carries: parameters and the qwem version."""
+    return {"qwem_version": __version__, "params": params}
+
+
+def write_meta(path: str | Path, params: dict[str, Any], **extra: Any) -> None:
+    """Write the sidecar ``<path>.meta.json``: provenance plus measured facts."""
+    write_json(meta_path(path), {**provenance(params), **extra})
+
+
+def file_digest(
+    path: str | Path, algorithm: str = "sha256", chunk: int = 1 << 20
+) -> str:
+    """Hex digest of a file, read in 1 MiB chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")

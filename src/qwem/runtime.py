@@ -1,0 +1,78 @@
+"""Logging, progress bars, seeds and timing shared by every stage."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(path: str | Path | None = None, *, level: int = logging.INFO) -> None:
+    """Send log records (and uncaught tracebacks) to stderr and, if given, a file.
+
+    Args:
+        path: optional log file; its directory is created. Snakemake rules
+            usually redirect stderr to their log instead, so most rules pass None.
+        level: logging level of the ``qwem`` loggers.
+    """
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(path))
+    logging.basicConfig(level=level, format=_FORMAT, handlers=handlers, force=True)
+
+    def _hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        logging.getLogger("qwem").critical("uncaught", exc_info=(kind, value, tb))
+
+    sys.excepthook = _hook
+
+
+def progress(
+    iterable: Iterable[T] | None = None,
+    *,
+    desc: str,
+    total: float | None = None,
+    unit: str = "it",
+    unit_scale: bool = False,
+) -> Iterator[T] | tqdm:
+    """A tqdm bar on stderr that refreshes rarely when stderr is not a terminal.
+
+    Cluster and Snakemake logs are files, so a bar there redraws at most every
+    30 s instead of ten times a second and the logs stay small.
+    """
+    interactive = sys.stderr.isatty()
+    return tqdm(
+        iterable,
+        desc=desc,
+        total=total,
+        unit=unit,
+        unit_scale=unit_scale,
+        file=sys.stderr,
+        mininterval=0.1 if interactive else 30.0,
+        maxinterval=10.0 if interactive else 120.0,
+        dynamic_ncols=interactive,
+        ascii=not interactive,
+    )
+
+
+@contextmanager
+def timed(what: str) -> Iterator[dict[str, float]]:
+    """Log how long a block took; yields a dict whose ``seconds`` is set on exit."""
+    box: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["seconds"] = time.perf_counter() - start
+        logger.info("%s took %.2f s", what, box["seconds"])

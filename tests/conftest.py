@@ -1,0 +1,73 @@
+"""Shared fixtures: repository paths, a Snakemake runner, tiny configurations."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared"
+
+SnakemakeRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _env() -> dict[str, str]:
+    """Rules call `qwem`: put this interpreter's scripts first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture
+def snakemake(tmp_path: Path) -> SnakemakeRunner:
+    """Run the real workflow in tmp_path: snakemake(*args, check=True)."""
+
+    def run(*args: str, check: bool = True, cwd: Path | None = None) -> Any:
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+        ]
+        cmd += ["--cores", "2", *args]
+        proc = subprocess.run(
+            cmd, cwd=cwd or tmp_path, env=_env(), capture_output=True, text=True
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
+                f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+            )
+        return proc
+
+    return run
+
+
+def write_config(path: Path, overrides: dict[str, Any]) -> Path:
+    """Write a config overlay (YAML) and return its path."""
+    path.write_text(yaml.safe_dump(overrides, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def tiny_config(tmp_path: Path) -> Path:
+    """A small but complete run on the bundled corpus (name 'tiny')."""
+    return write_config(
+        tmp_path / "tiny.yaml",
+        {
+            "name": "tiny",
+            "vocab_size": 300,
+            "context_length": 4,
+            "dim": 8,
+            "corpus": {"sources": ["bundled"], "min_article_words": 50},
+        },
+    )

@@ -1,0 +1,198 @@
+"""The corpus stages through real Snakemake: config errors, planning, real runs."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, ROOT, SnakemakeRunner, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"vocab_size": 0},
+            r"config key 'vocab_size': 0 is less than the minimum of 1",
+        ),
+        ({"context_length": 0}, r"'context_length': 0 is less than the minimum of 1"),
+        ({"dim": 5000}, r"'dim' \(5000\) must be smaller than 'vocab_size' \(5000\)"),
+        (
+            {"vocab_sise": 10},
+            r"unknown config key\(s\) 'vocab_sise'; allowed keys: .*vocab_size",
+        ),
+        ({"corpus": {"sources": []}}, r"'corpus.sources': \[\] should be non-empty"),
+        (
+            {"corpus": {"sources": ["wikipedia"]}},
+            r"'wikipedia' is not one of.*bundled, text8, enwiki",
+        ),
+        (
+            {"tokenize": {"digits": "roman"}},
+            r"'tokenize.digits'.*allowed: one of spell, drop",
+        ),
+        (
+            {"corpus": {"bundled": {"dump_sample": False, "vital_articles": False}}},
+            r"lists 'bundled' but corpus.bundled.dump_sample",
+        ),
+    ],
+)
+def test_bad_config_stops_before_any_job(
+    tmp_path: Path, snakemake: SnakemakeRunner, overrides: dict, message: str
+) -> None:
+    bad = write_config(tmp_path / "bad.yaml", overrides)
+    proc = snakemake("--configfile", str(bad), check=False)
+    assert proc.returncode != 0
+    assert re.search(message, proc.stdout + proc.stderr), proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_paper_config_plans_one_download_and_extract_job_per_part(
+    tmp_path: Path, snakemake: SnakemakeRunner
+) -> None:
+    index = write_config(
+        tmp_path / "index.yaml",
+        {"corpus": {"enwiki": {"index": str(DATA / "enwiki-20261101-sha1sums.txt")}}},
+    )
+    proc = snakemake(
+        "-n",
+        "--quiet",
+        "rules",
+        "--configfile",
+        str(ROOT / "config/paper.yaml"),
+        str(index),
+    )
+    jobs = dict(
+        line.split()[:2]
+        for line in proc.stdout.splitlines()
+        if len(line.split()) == 2 and line.split()[1].isdigit()
+    )
+    assert jobs["download_dump_part"] == "4"
+    assert jobs["extract_dump_part"] == "4"
+    assert jobs["count_words"] == "4" and jobs["tokenize_part"] == "4"
+    assert jobs["build_vocab"] == "1"
+    assert "fetch_text8" not in jobs
+
+
+def test_bundled_corpus_end_to_end(
+    tmp_path: Path, snakemake: SnakemakeRunner, tiny_config: Path
+) -> None:
+    snakemake("--configfile", str(tiny_config))
+    out = tmp_path / "results/tiny"
+    vocab = (out / "corpus/vocab.tsv").read_text().splitlines()
+    assert vocab[0] == "word\tcount" and len(vocab) == 301
+    counts = [int(line.split("\t")[1]) for line in vocab[1:]]
+    assert counts == sorted(counts, reverse=True) and vocab[1].startswith("the\t")
+    summary = json.loads((out / "corpus/summary.json").read_text())
+    assert set(summary["parts"]) == {"part-bundled-sample", "part-bundled-vital"}
+    total = 0
+    for part in ("bundled-sample", "bundled-vital"):
+        tokens = np.load(out / f"corpus/tokens/part-{part}.npy", mmap_mode="r")
+        offsets = np.load(out / f"corpus/tokens/part-{part}.offsets.npy")
+        assert tokens.dtype == np.uint16 and int(tokens.max()) < 300
+        assert offsets[0] == 0 and offsets[-1] == tokens.size
+        assert np.all(np.diff(offsets) > 0)
+        total += tokens.size
+    assert summary["tokens"] == total > 300_000
+    with gzip.open(out / "text/part-bundled-sample.txt.gz", "rt") as fh:
+        articles = fh.read().splitlines()
+    assert 50 < len(articles) < 106 and not any(
+        "{{" in a or "[[" in a for a in articles
+    )
+    for rule in ("extract_dump_part", "count_words", "tokenize_part", "build_vocab"):
+        assert list((out / "logs" / rule).glob("*.log")), rule
+    dry = snakemake("-n", "--configfile", str(tiny_config))
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+class _Files(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTP server on 127.0.0.1 serving tmp_path/www."""
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = lambda *a, **k: _Files(*a, directory=str(www), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", www
+    server.shutdown()
+
+
+def _synthetic_text8(path: Path, n_words: int) -> None:
+    rng = np.random.default_rng(0)
+    vocab = ["the", "of", "and", "one", "zero", "in", "a", "to", "is", "king", "queen"]
+    words = rng.choice(vocab, size=n_words, p=np.linspace(2, 0.5, len(vocab)) / 13.75)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("text8", "".join(" " + w for w in words))
+
+
+def test_text8_profile_downloads_verifies_and_shards(
+    tmp_path: Path, snakemake: SnakemakeRunner, served: tuple[str, Path]
+) -> None:
+    url, www = served
+    _synthetic_text8(www / "text8.zip", 12_345)
+    with zipfile.ZipFile(www / "text8.zip") as zf:
+        member = zf.getinfo("text8").file_size
+    overlay = {
+        "corpus": {
+            "text8": {
+                "url": f"{url}/text8.zip",
+                "bytes": (www / "text8.zip").stat().st_size,
+                "member_bytes": member,
+                "words": 12_345,
+                "doc_words": 1000,
+                "shards": 3,
+            }
+        },
+        "vocab_size": 8,
+        "dim": 4,
+    }
+    cfg = write_config(tmp_path / "t8.yaml", overlay)
+    snakemake("--configfile", str(ROOT / "config/text8.yaml"), str(cfg))
+    out = tmp_path / "results/text8"
+    assert (out / "download/text8.zip.sha256").read_text().endswith("  text8.zip\n")
+    summary = json.loads((out / "corpus/summary.json").read_text())
+    assert summary["documents"] == 13 and summary["words_seen"] == 12_345
+    assert len(summary["parts"]) == 3
+
+
+def test_text8_pinned_checksum_mismatch_leaves_nothing(
+    tmp_path: Path, snakemake: SnakemakeRunner, served: tuple[str, Path]
+) -> None:
+    url, www = served
+    _synthetic_text8(www / "text8.zip", 500)
+    overlay = {
+        "corpus": {
+            "text8": {
+                "url": f"{url}/text8.zip",
+                "bytes": None,
+                "member_bytes": None,
+                "words": None,
+                "sha256": "ab" * 32,
+            }
+        }
+    }
+    cfg = write_config(tmp_path / "t8.yaml", overlay)
+    proc = snakemake(
+        "--configfile", str(ROOT / "config/text8.yaml"), str(cfg), check=False
+    )
+    assert proc.returncode != 0
+    log = (tmp_path / "results/text8/logs/fetch_text8/text8.log").read_text()
+    assert "ab" * 32 in log and f"{url}/text8.zip" in log
+    assert not (tmp_path / "results/text8/download/text8.zip").exists()
+    assert not list((tmp_path / "results/text8/download").glob("text8.zip*"))

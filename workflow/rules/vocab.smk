@@ -1,0 +1,82 @@
+# Tokenise the text, choose the vocabulary, and write token shards.
+
+
+rule count_words:
+    input:
+        "results/{name}/text/part-{part}.txt.gz",
+    output:
+        "results/{name}/corpus/wordcounts/part-{part}.tsv.gz",
+    log:
+        "results/{name}/logs/count_words/{part}.log",
+    benchmark:
+        "results/{name}/benchmarks/count_words/{part}.tsv"
+    conda:
+        "../../envs/qwem.yaml"
+    resources:
+        mem_mb=lambda wildcards, input: 1000 + 8 * int(input.size_mb),
+        runtime=lambda wildcards, input: 10 + int(input.size_mb / 5),
+    params:
+        digits=config["tokenize"]["digits"],
+    shell:
+        "qwem vocab count {input:q} {output:q} --digits {params.digits} > {log:q} 2>&1"
+
+
+rule build_vocab:
+    input:
+        get_word_counts,
+    output:
+        "results/{name}/corpus/vocab.tsv",
+    log:
+        "results/{name}/logs/build_vocab/vocab.log",
+    benchmark:
+        "results/{name}/benchmarks/build_vocab/vocab.tsv"
+    conda:
+        "../../envs/qwem.yaml"
+    resources:
+        mem_mb=lambda wildcards, input: 1000 + 10 * int(input.size_mb),
+        runtime=30,
+    params:
+        size=config["vocab_size"],
+    shell:
+        "qwem vocab build {input:q} --out {output:q} --size {params.size} > {log:q} 2>&1"
+
+
+rule tokenize_part:
+    input:
+        text="results/{name}/text/part-{part}.txt.gz",
+        vocab="results/{name}/corpus/vocab.tsv",
+    output:
+        tokens="results/{name}/corpus/tokens/part-{part}.npy",
+        offsets="results/{name}/corpus/tokens/part-{part}.offsets.npy",
+        info="results/{name}/corpus/tokens/part-{part}.json",
+    log:
+        "results/{name}/logs/tokenize_part/{part}.log",
+    benchmark:
+        "results/{name}/benchmarks/tokenize_part/{part}.tsv"
+    conda:
+        "../../envs/qwem.yaml"
+    resources:
+        mem_mb=lambda wildcards, input: 1000 + 12 * int(input.size_mb),
+        runtime=lambda wildcards, input: 10 + int(input.size_mb / 5),
+    params:
+        digits=config["tokenize"]["digits"],
+    shell:
+        "qwem vocab tokenize {input.text:q} {input.vocab:q} --tokens {output.tokens:q}"
+        " --offsets {output.offsets:q} --info {output.info:q}"
+        " --digits {params.digits} > {log:q} 2>&1"
+
+
+rule summarize_corpus:
+    input:
+        get_token_infos,
+    output:
+        "results/{name}/corpus/summary.json",
+    log:
+        "results/{name}/logs/summarize_corpus/summary.log",
+    benchmark:
+        "results/{name}/benchmarks/summarize_corpus/summary.tsv"
+    localrule: True
+    conda:
+        "../../envs/qwem.yaml"
+    shell:
+        "qwem vocab summarize {input:q} --out {output:q} > {log:q} 2>&1"
