@@ -52,7 +52,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not workflow" -x -q
 
 bench: $(STAMP)
-	$(BIN)/python -m qwem.bench
+	TQDM_DISABLE=1 $(BIN)/python -m qwem.bench $(STAGES)
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests

@@ -1,0 +1,26 @@
+"""``python -m qwem.bench [stage ...]``: run the benchmarks (all by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from qwem.bench import corpus
+
+STAGES = {"corpus": corpus.run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m qwem.bench")
+    parser.add_argument("stages", nargs="*", metavar="STAGE", help=", ".join(STAGES))
+    args = parser.parse_args()
+    unknown = set(args.stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stage(s) {sorted(unknown)}; choose from {list(STAGES)}")
+    logging.basicConfig(level=logging.WARNING)
+    for stage in args.stages or STAGES:
+        STAGES[stage]()
+
+
+if __name__ == "__main__":
+    main()
