@@ -23,7 +23,9 @@ def run(*, vocab_size: int = 10000) -> Path:
                     sources.dump_sample_path(), sample, min_article_words=50, threads=t
                 )
             )
-            rows.append(_row(f"extract dump sample ({threads} proc)", secs, stats.words))
+            rows.append(
+                _row(f"extract dump sample ({threads} proc)", secs, stats.words)
+            )
         secs, summ = best_of(
             lambda: sources.extract_summaries(
                 sources.vital_summaries_path(), vital, min_words=10
