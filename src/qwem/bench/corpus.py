@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,10 @@ def run(*, vocab_size: int = 10000) -> Path:
         )
         words = list(vocab.select_vocabulary(_series(counts), size=vocab_size)["word"])
         for name, part in (("sample", sample), ("vital", vital)):
-            secs, c = best_of(lambda p=part: vocab.count_words(p, digits="spell"))
+            secs, c = best_of(partial(vocab.count_words, part, digits="spell"))
             rows.append(_row(f"count words ({name})", secs, c.total()))
             secs, shard = best_of(
-                lambda p=part: vocab.tokenize_part(p, words, digits="spell")
+                partial(vocab.tokenize_part, part, words, digits="spell")
             )
             rows.append(_row(f"tokenize ({name})", secs, shard.words_seen))
     return report("corpus", rows, vocab_size=vocab_size, tokens=counts.total())
