@@ -19,11 +19,14 @@ def run(*, vocab_size: int = 10000) -> Path:
         sample = Path(tmp, "sample.txt.gz")
         vital = Path(tmp, "vital.txt.gz")
         for threads in (1, 2):
-            secs, stats = best_of(
-                lambda t=threads: dump.extract_dump(
-                    sources.dump_sample_path(), sample, min_article_words=50, threads=t
-                )
+            extract = partial(
+                dump.extract_dump,
+                sources.dump_sample_path(),
+                sample,
+                min_article_words=50,
+                threads=threads,
             )
+            secs, stats = best_of(extract)
             rows.append(
                 _row(f"extract dump sample ({threads} proc)", secs, stats.words)
             )
