@@ -12,6 +12,8 @@ configfile: f"{workflow.basedir}/config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/vocab.smk"
+include: "workflow/rules/cooccur.smk"
+include: "workflow/rules/targets.smk"
 
 
 rule all:

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import logging
 import re
 from pathlib import Path
@@ -19,7 +21,10 @@ if problems := cross_check(config):
 NAME = config["name"]
 CORPUS = config["corpus"]
 DOWNLOAD = CORPUS["download"]
+COOCCUR = config["cooccur"]
 RESULTS = f"results/{NAME}"
+V = config["vocab_size"]
+TARGET_FILES = [f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")]
 
 
 def _enwiki_parts():
@@ -70,12 +75,44 @@ wildcard_constraints:
     part=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
 
 
+def _fingerprint(*sections):
+    """sha256 of the config values that change the statistics."""
+    blob = json.dumps(sections, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+CONFIG_FINGERPRINT = _fingerprint(
+    {k: v for k, v in CORPUS.items() if k != "download"},
+    config["tokenize"],
+    V,
+    config["context_length"],
+    COOCCUR["weighting"],
+)
+
+
 def get_final_outputs():
     """What `snakemake` builds by default."""
     return [
         f"{RESULTS}/corpus/vocab.tsv",
         f"{RESULTS}/corpus/summary.json",
+        f"{RESULTS}/stats/stats.json",
     ]
+
+
+def count_mem_mb(input_mb):
+    """Memory of one counting job: the packed triangle (dense) or the sparse buffers."""
+    dense = 4 * V * (V + 1) / 2**20
+    return int(min(dense, COOCCUR["max_memory_mb"]) + 30 * input_mb + 500)
+
+
+def merge_mem_mb(input_mb):
+    """Memory of the merge: the shards plus two merged levels (sorted-key merge)."""
+    return int(3 * input_mb + 500)
+
+
+def targets_mem_mb():
+    """Memory of the targets: dense P (8 V^2 bytes) plus row blocks."""
+    return int(1.5 * 8 * V * V / 2**20 + 1000)
 
 
 def get_dump_file(wildcards):
@@ -103,6 +140,11 @@ def get_part_sha1(wildcards):
 def get_word_counts(wildcards):
     """Word counts of every text part, in corpus order."""
     return [f"{RESULTS}/corpus/wordcounts/part-{p}.tsv.gz" for p in PARTS]
+
+
+def get_cooccurrence_parts(wildcards):
+    """Pair counts of every token shard."""
+    return [f"{RESULTS}/cooccur/part-{p}.npz" for p in PARTS]
 
 
 def get_token_infos(wildcards):

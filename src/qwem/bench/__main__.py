@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from qwem.bench import corpus
+from qwem.bench import cooccur, corpus
 
-STAGES = {"corpus": corpus.run}
+STAGES = {"corpus": corpus.run, "cooccur": cooccur.run}
 
 
 def main() -> None:

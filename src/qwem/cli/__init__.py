@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from qwem import __version__
-from qwem.cli import corpus, vocab
+from qwem.cli import corpus, stats, vocab
 from qwem.errors import QwemError
 
 logger = logging.getLogger(__name__)
-STAGES = (corpus, vocab)
+STAGES = (corpus, vocab, stats)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,235 @@
+"""Co-occurrence counting and the statistics stage on a text8-sized stream.
+
+The stream is the bundled (demo) corpus tokenised at V = 10,000 and repeated,
+document by document, to 17,005,207 tokens (text8's size); L = 16. Measured
+side by side in one run:
+
+* pair updates per second per core of :func:`qwem.cooccur.count` (one process,
+  one shard) and of the straightforward compiled loop that updates C[i, j],
+  C[j, i], N[i, j], N[j, i] in float64 for every pair (allocation included in
+  both, as a user would run them);
+* wall time of the counting stage as the pipeline runs it (``qwem cooccur
+  count`` processes) on 1 shard and on 2 shards in parallel, then the merge and
+  the targets (tokens -> M*), with each step's peak memory.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qwem import cooccur, kernels, vocab
+from qwem.bench.common import best_of, report
+from qwem.corpus import dump, sources
+
+TEXT8_TOKENS = 17_005_207
+
+
+def demo_stream(
+    workdir: Path, *, vocab_size: int, tokens: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled corpus at ``vocab_size``, repeated to ``tokens`` tokens."""
+    sample, vital = workdir / "sample.txt.gz", workdir / "vital.txt.gz"
+    dump.extract_dump(
+        sources.dump_sample_path(), sample, min_article_words=50, threads=2
+    )
+    sources.extract_summaries(sources.vital_summaries_path(), vital, min_words=10)
+    counts = vocab.count_words(sample, digits="spell") + vocab.count_words(
+        vital, digits="spell"
+    )
+    import pandas as pd
+
+    words = list(
+        vocab.select_vocabulary(pd.Series(dict(counts)), size=vocab_size)["word"]
+    )
+    shards = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
+    base_tok = np.concatenate([s.tokens for s in shards])
+    base_len = np.concatenate([np.diff(s.offsets) for s in shards])
+    reps = -(-tokens // base_tok.size)
+    tok = np.tile(base_tok, reps)[:tokens]
+    lengths = np.tile(base_len, reps)
+    ends = np.cumsum(lengths)
+    keep = int(np.searchsorted(ends, tokens))  # the document that crosses the end
+    lengths = lengths[: keep + 1]
+    lengths[-1] -= int(ends[keep] - tokens)
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    return tok, offsets
+
+
+def _in_process(
+    tok: np.ndarray, off: np.ndarray, V: int, L: int
+) -> list[dict[str, Any]]:
+    pairs, _ = cooccur.pair_totals(off, L, "linear")
+    small = (tok[:1000], np.array([0, 1000], np.int64))
+    cooccur.count(
+        *small, vocab_size=V, context_length=L, weighting="linear", max_memory_mb=1e9
+    )  # compile outside the timing
+    kernels.baseline_float64(*small, L, np.zeros((V, V)), np.zeros((V, V)))
+    rows = []
+    for name, fn in (
+        (
+            "qwem counter (dense, packed, prefetch)",
+            lambda: cooccur.count(
+                tok,
+                off,
+                vocab_size=V,
+                context_length=L,
+                weighting="linear",
+                max_memory_mb=1e9,
+                method="dense",
+            ),
+        ),
+        (
+            "straightforward float64 loop",
+            lambda: kernels.baseline_float64(
+                tok, off, L, np.zeros((V, V)), np.zeros((V, V))
+            ),
+        ),
+        (
+            "qwem counter (sparse path)",
+            lambda: cooccur.count(
+                tok,
+                off,
+                vocab_size=V,
+                context_length=L,
+                weighting="linear",
+                max_memory_mb=1e9,
+                method="sparse",
+            ),
+        ),
+    ):
+        secs, _ = best_of(fn)
+        rows.append(
+            {"step": name, "seconds": secs, "pair_updates_per_s_per_core": pairs / secs}
+        )
+    return rows
+
+
+def _timed_procs(cmds: list[list[str]]) -> tuple[float, float]:
+    """Run commands in parallel; wall seconds and the largest child peak RSS (MiB)."""
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for c in cmds
+    ]
+    for p in procs:
+        _, err = p.communicate()
+        if p.returncode:
+            raise RuntimeError(err.decode()[-2000:])
+    wall = time.perf_counter() - start
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+def _stage(
+    tmp: Path, tok: np.ndarray, off: np.ndarray, V: int, L: int
+) -> list[dict[str, Any]]:
+    qwem = [sys.executable, "-m", "qwem"]
+    common = [
+        "--vocab-size",
+        str(V),
+        "--context-length",
+        str(L),
+        "--weighting",
+        "linear",
+        "--max-memory-mb",
+        "12000",
+    ]
+    half = int(np.searchsorted(off, off[-1] // 2))
+    shards = {"1": [(0, off.size - 1)], "2": [(0, half), (half, off.size - 1)]}
+    rows = []
+    for n, ranges in shards.items():
+        cmds = []
+        for i, (d0, d1) in enumerate(ranges):
+            t, o = tmp / f"s{n}-{i}.npy", tmp / f"s{n}-{i}.offsets.npy"
+            np.save(t, tok[off[d0] : off[d1]])
+            np.save(o, off[d0 : d1 + 1] - off[d0])
+            cmds.append(
+                [
+                    *qwem,
+                    "cooccur",
+                    "count",
+                    str(t),
+                    str(o),
+                    "--out",
+                    str(tmp / f"c{n}-{i}.npz"),
+                    *common,
+                ]
+            )
+        wall, rss = _timed_procs(cmds)
+        rows.append(
+            {
+                "step": f"count, {n} shard(s) in parallel",
+                "seconds": wall,
+                "peak_mb": rss,
+            }
+        )
+    parts = [str(tmp / f"c2-{i}.npz") for i in range(2)]
+    wall, rss = _timed_procs(
+        [
+            [
+                *qwem,
+                "cooccur",
+                "merge",
+                *parts,
+                "--out",
+                str(tmp / "counts.npz"),
+            ]
+        ]
+    )
+    rows.append({"step": "merge 2 shards", "seconds": wall, "peak_mb": rss})
+    wall, rss = _timed_procs(
+        [
+            [
+                *qwem,
+                "targets",
+                "build",
+                str(tmp / "counts.npz"),
+                "--outdir",
+                str(tmp / "stats"),
+                "--stats",
+                str(tmp / "stats.json"),
+            ]
+        ]
+    )
+    rows.append(
+        {"step": "targets (P, M*, PMI, PPMI, SGNS, G)", "seconds": wall, "peak_mb": rss}
+    )
+    return rows
+
+
+def run(*, vocab_size: int = 10_000, context_length: int = 16) -> Path:
+    """Run the co-occurrence benchmark; write results/bench/cooccur.json."""
+    with tempfile.TemporaryDirectory(dir=".") as name:
+        tmp = Path(name)
+        tok, off = demo_stream(tmp, vocab_size=vocab_size, tokens=TEXT8_TOKENS)
+        rows = _in_process(tok, off, vocab_size, context_length)
+        ratio = (
+            rows[0]["pair_updates_per_s_per_core"]
+            / rows[1]["pair_updates_per_s_per_core"]
+        )
+        stage = _stage(tmp, tok, off, vocab_size, context_length)
+    count2, merge, targets = (
+        stage[1]["seconds"],
+        stage[2]["seconds"],
+        stage[3]["seconds"],
+    )
+    pairs, _ = cooccur.pair_totals(off, context_length, "linear")
+    return report(
+        "cooccur",
+        rows + stage,
+        vocab_size=vocab_size,
+        context_length=context_length,
+        tokens=int(tok.size),
+        documents=int(off.size - 1),
+        pairs=pairs,
+        speedup_vs_straightforward=round(ratio, 2),
+        count_2_shards_plus_merge_s=round(count2 + merge, 2),
+        statistics_stage_s=round(count2 + merge + targets, 2),
+    )

@@ -1,0 +1,168 @@
+"""Probabilities and the V x V targets built from co-occurrence counts (THEORY.md 1-2).
+
+* ``P_i = count_i / sum_k count_k`` over in-vocabulary tokens;
+* ``P_ij = C_ij / (wbar * sum_ab N_ab)`` with ``wbar`` the mean distance weight
+  ((L + 1) / 2 for word2vec's linear weights), so ``sum P_ij ~= 1`` (exactly 1
+  when no window is cut short by a document end);
+* ``M*_ij = 2 (P_ij - P_i P_j) / (P_ij + P_i P_j)`` in [-2, 2]; defined for every
+  pair because every vocabulary word occurs (P_i > 0): unseen pairs give -2;
+* ``PMI_ij = log(P_ij / (P_i P_j) + 1e-25)`` (the floor makes unseen pairs
+  finite, about -57.6), ``PPMI = max(PMI, 0)`` (unseen pairs 0);
+* ``SGNS_ij = log(P_ij / (P_i P_j) + e^-5)``, the target of the omniscient SGNS
+  variant;
+* ``G_ij = P_ij + P_i P_j``, the weighting that Setting 3.1 cancels.
+
+Everything is float64. The V x V outputs are written row block by row block
+into memory-mapped ``.npy`` files, so only P (and one block of each target)
+is in memory at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.lib.format import open_memmap
+from numpy.typing import NDArray
+
+from qwem.cooccur import PairCounts, distance_weights, unpack_keys
+from qwem.errors import QwemInputError
+from qwem.io import atomic_path, save_npy
+from qwem.runtime import progress
+
+logger = logging.getLogger(__name__)
+
+F64 = NDArray[np.float64]
+PMI_FLOOR = 1e-25
+SGNS_SHIFT = float(np.exp(-5.0))
+#: file stem -> function of (P_ij block, P_i of the block's rows, P_i)
+TARGETS: dict[str, Callable[[F64, F64, F64], F64]] = {}
+
+
+def _target(
+    name: str,
+) -> Callable[[Callable[[F64, F64, F64], F64]], Callable[[F64, F64, F64], F64]]:
+    def register(fn: Callable[[F64, F64, F64], F64]) -> Callable[[F64, F64, F64], F64]:
+        TARGETS[name] = fn
+        return fn
+
+    return register
+
+
+def unigram_probs(unigram: NDArray[np.int64]) -> F64:
+    """P_i from token counts; every vocabulary word must occur."""
+    if unigram.size and unigram.min() <= 0:
+        missing = int((unigram <= 0).sum())
+        raise QwemInputError(
+            f"{missing} vocabulary words never occur in the token shards, so P_i = 0 "
+            "and M* is undefined; rebuild the vocabulary and shards together"
+        )
+    return unigram / unigram.sum()
+
+
+def pair_probs(counts: PairCounts) -> F64:
+    """Dense symmetric (V, V) P_ij = C_ij / (mean weight x sum N)."""
+    V = counts.vocab_size
+    w = distance_weights(counts.context_length, counts.weighting)
+    mean_w = w[1:].mean()
+    total_n = 2.0 * counts.pairs  # sum over the symmetric N
+    lo, hi = unpack_keys(counts.keys)
+    c = counts.weighted.astype(np.float64) / (mean_w * total_n)
+    p = np.zeros((V, V), dtype=np.float64)
+    p[lo, hi] += c
+    p[hi, lo] += c  # the diagonal gets 2 c: both C[i, j] and C[j, i] are C[i, i]
+    return p
+
+
+@_target("P_ij")
+def _p(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    return p_ij
+
+
+@_target("M_star")
+def m_star(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    """M* = 2 (P_ij - P_i P_j) / (P_ij + P_i P_j), the QWEM target."""
+    outer = np.outer(p_row, p_col)
+    return 2.0 * (p_ij - outer) / (p_ij + outer)
+
+
+@_target("pmi")
+def pmi(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    """PMI = log(P_ij / (P_i P_j) + 1e-25)."""
+    return np.log(p_ij / np.outer(p_row, p_col) + PMI_FLOOR)
+
+
+@_target("ppmi")
+def ppmi(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    """PPMI = max(PMI, 0)."""
+    return np.maximum(pmi(p_ij, p_row, p_col), 0.0)
+
+
+@_target("sgns")
+def sgns_target(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    """log(P_ij / (P_i P_j) + e^-5), the omniscient SGNS target."""
+    return np.log(p_ij / np.outer(p_row, p_col) + SGNS_SHIFT)
+
+
+@_target("G")
+def g_matrix(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+    """G = P_ij + P_i P_j."""
+    return p_ij + np.outer(p_row, p_col)
+
+
+def write_targets(
+    counts: PairCounts, outputs: dict[str, Path], *, block_rows: int = 512
+) -> dict[str, Any]:
+    """Write P_i (``unigram``) and every target in ``outputs`` (stem -> path).
+
+    Returns summary numbers for ``stats.json``: sum of P_ij, M* range, the
+    fraction of pairs never seen.
+    """
+    unknown = set(outputs) - set(TARGETS) - {"unigram"}
+    if unknown:
+        raise ValueError(f"unknown targets {sorted(unknown)}")
+    p_i = unigram_probs(counts.unigram)
+    p = pair_probs(counts)
+    V = counts.vocab_size
+    names = [n for n in outputs if n != "unigram"]
+    summary: dict[str, Any] = {
+        "sum_P_ij": float(p.sum()),
+        "unseen_pair_fraction": float((p == 0).mean()),
+    }
+    with _memmaps({n: outputs[n] for n in names}, V) as maps:
+        lo_m, hi_m = np.inf, -np.inf
+        for r0 in progress(range(0, V, block_rows), desc="targets", unit="block"):
+            rows = slice(r0, min(V, r0 + block_rows))
+            for name in names:
+                block = TARGETS[name](p[rows], p_i[rows], p_i)
+                maps[name][rows] = block
+                if name == "M_star":
+                    lo_m, hi_m = min(lo_m, block.min()), max(hi_m, block.max())
+    if "unigram" in outputs:  # last, so a failure above leaves no output at all
+        save_npy(outputs["unigram"], p_i)
+    if "M_star" in names:
+        summary["M_star_min"], summary["M_star_max"] = float(lo_m), float(hi_m)
+    return summary
+
+
+@contextlib.contextmanager
+def _memmaps(paths: dict[str, Path], V: int) -> Iterator[dict[str, Any]]:
+    """(V, V) float64 .npy memmaps at temporary paths, moved into place on success."""
+    with contextlib.ExitStack() as stack:
+        maps = {
+            name: open_memmap(
+                stack.enter_context(atomic_path(path)),
+                mode="w+",
+                dtype=np.float64,
+                shape=(V, V),
+            )
+            for name, path in paths.items()
+        }
+        yield maps
+        for m in maps.values():
+            m.flush()
+        maps.clear()  # release the maps before the files are renamed

@@ -1,0 +1,25 @@
+# P_i, P_ij and the V x V targets: M*, PMI, PPMI, the SGNS target and G.
+
+
+rule compute_targets:
+    input:
+        "results/{name}/cooccur/counts.npz",
+    output:
+        multiext("results/{name}/stats/", *TARGET_FILES),
+        stats="results/{name}/stats/stats.json",
+    log:
+        "results/{name}/logs/compute_targets/targets.log",
+    benchmark:
+        "results/{name}/benchmarks/compute_targets/targets.tsv"
+    conda:
+        "../../envs/qwem.yaml"
+    resources:
+        mem_mb=targets_mem_mb(),
+        runtime=60,
+    params:
+        outdir=lambda wildcards: f"results/{wildcards.name}/stats",
+        fingerprint=CONFIG_FINGERPRINT,
+    shell:
+        "qwem targets build {input:q} --outdir {params.outdir:q}"
+        " --stats {output.stats:q} --config-fingerprint {params.fingerprint}"
+        " > {log:q} 2>&1"
