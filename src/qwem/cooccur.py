@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 Triple = tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]
 WEIGHTINGS = ("linear", "flat")
 METHODS = ("auto", "dense", "sparse")
-_PREFETCH_AHEAD = 16  # centre positions; 8-16 measured best on the bench stream
 
 
 def distance_weights(context_length: int, weighting: str) -> NDArray[np.int64]:
@@ -218,8 +217,9 @@ def count(
         method,
     )
     run = _count_dense if method == "dense" else _count_sparse
-    keys, weighted, unweighted = run(tokens, offsets, vocab_size, w, chunk_tokens)
-    unigram = np.bincount(tokens, minlength=vocab_size).astype(np.int64)
+    keys, weighted, unweighted, unigram = run(
+        tokens, offsets, vocab_size, w, chunk_tokens
+    )
     result = PairCounts(
         vocab_size,
         context_length,
@@ -252,18 +252,17 @@ def _count_dense(tokens, offsets, vocab_size, w, chunk_tokens):
     # a cell spills once per 255 of its pairs: at most pairs / 255 records
     spill = np.empty(tokens.size * L // 255 + 1, dtype=np.uint64)
     nspill = 0
-    ahead = _PREFETCH_AHEAD if kernels.prefetch_works() else 0
+    unigram = np.zeros(vocab_size, np.int64)
     size = chunk_tokens or max(tokens.size, 1)
-    for t0, t1 in progress(
-        _chunks(tokens.size, size), desc="count pairs", unit="chunk"
-    ):
+    chunks = _chunks(tokens.size, size)
+    for t0, t1 in progress(chunks, desc="count pairs", unit="chunk"):
         nspill = kernels.count_packed(
-            tokens, offsets, t0, t1, L, packed, acc, spill, nspill, ahead
+            tokens, offsets, t0, t1, L, packed, acc, spill, nspill, unigram
         )
     keys, weighted, unweighted = kernels.unpack_cells(acc)
     del acc
     kernels.add_spills(keys, weighted, unweighted, np.sort(spill[:nspill]))
-    return keys, weighted, unweighted
+    return keys, weighted, unweighted, unigram
 
 
 def _count_sparse(tokens, offsets, vocab_size, w, chunk_tokens):
@@ -285,9 +284,16 @@ def _count_sparse(tokens, offsets, vocab_size, w, chunk_tokens):
         keys = comp // stride
         weights = w[(comp % stride).astype(np.int64)] * occurrences
         found.append(_reduce_sorted(keys, weights, occurrences))
+    unigram = np.bincount(tokens, minlength=vocab_size).astype(np.int64)
     if not found:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return reduce_pairs(*(np.concatenate(parts) for parts in zip(*found, strict=True)))
+        return (
+            np.zeros(0, np.uint64),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            unigram,
+        )
+    merged = reduce_pairs(*(np.concatenate(p) for p in zip(*found, strict=True)))
+    return (*merged, unigram)
 
 
 def _run_starts(sorted_keys: NDArray[Any]) -> NDArray[np.int64]:
