@@ -26,11 +26,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def snakemake(tmp_path: Path) -> SnakemakeRunner:
-    """Run the real workflow in tmp_path: snakemake(*args, check=True)."""
+def runner(workdir: Path) -> SnakemakeRunner:
+    """A function running the real workflow in ``workdir``: run(*args, check=True)."""
 
-    def run(*args: str, check: bool = True, cwd: Path | None = None) -> Any:
+    def run(*args: str, check: bool = True) -> Any:
         cmd = [
             sys.executable,
             "-m",
@@ -40,7 +39,7 @@ def snakemake(tmp_path: Path) -> SnakemakeRunner:
         ]
         cmd += ["--cores", "2", *args]
         proc = subprocess.run(
-            cmd, cwd=cwd or tmp_path, env=_env(), capture_output=True, text=True
+            cmd, cwd=workdir, env=_env(), capture_output=True, text=True
         )
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -52,22 +51,42 @@ def snakemake(tmp_path: Path) -> SnakemakeRunner:
     return run
 
 
+@pytest.fixture
+def snakemake(tmp_path: Path) -> SnakemakeRunner:
+    """Run the real workflow in tmp_path: snakemake(*args, check=True)."""
+    return runner(tmp_path)
+
+
 def write_config(path: Path, overrides: dict[str, Any]) -> Path:
     """Write a config overlay (YAML) and return its path."""
     path.write_text(yaml.safe_dump(overrides, sort_keys=False))
     return path
 
 
+TINY = {
+    "name": "tiny",
+    "vocab_size": 300,
+    "context_length": 4,
+    "dim": 8,
+    "corpus": {"sources": ["bundled"], "min_article_words": 50},
+}
+
+
 @pytest.fixture
 def tiny_config(tmp_path: Path) -> Path:
     """A small but complete run on the bundled corpus (name 'tiny')."""
-    return write_config(
-        tmp_path / "tiny.yaml",
-        {
-            "name": "tiny",
-            "vocab_size": 300,
-            "context_length": 4,
-            "dim": 8,
-            "corpus": {"sources": ["bundled"], "min_article_words": 50},
-        },
-    )
+    return write_config(tmp_path / "tiny.yaml", TINY)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SnakemakeRunner]:
+    """The whole DAG run once on the tiny configuration; (workdir, runner).
+
+    Tests that only read its outputs share it; tests that change files or
+    configuration make their own run.
+    """
+    workdir = tmp_path_factory.mktemp("tiny-run")
+    config = write_config(workdir / "tiny.yaml", TINY)
+    run = runner(workdir)
+    run("--configfile", str(config))
+    return workdir, run

@@ -13,8 +13,8 @@
 * ``G_ij = P_ij + P_i P_j``, the weighting that Setting 3.1 cancels.
 
 Everything is float64. The V x V outputs are written row block by row block
-into memory-mapped ``.npy`` files, so only P (and one block of each target)
-is in memory at a time.
+(sequential appends to ``.npy`` files), so only P and one block of each target
+are in memory at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.lib.format import open_memmap
 from numpy.typing import NDArray
 
 from qwem.cooccur import PairCounts, distance_weights, unpack_keys
@@ -133,13 +132,13 @@ def write_targets(
         "sum_P_ij": float(p.sum()),
         "unseen_pair_fraction": float((p == 0).mean()),
     }
-    with _memmaps({n: outputs[n] for n in names}, V) as maps:
+    with _row_writers({n: outputs[n] for n in names}, V) as writers:
         lo_m, hi_m = np.inf, -np.inf
         for r0 in progress(range(0, V, block_rows), desc="targets", unit="block"):
             rows = slice(r0, min(V, r0 + block_rows))
             for name in names:
                 block = TARGETS[name](p[rows], p_i[rows], p_i)
-                maps[name][rows] = block
+                writers[name].append(block)
                 if name == "M_star":
                     lo_m, hi_m = min(lo_m, block.min()), max(hi_m, block.max())
     if "unigram" in outputs:  # last, so a failure above leaves no output at all
@@ -149,20 +148,29 @@ def write_targets(
     return summary
 
 
+class _RowWriter:
+    """Appends row blocks of a (V, V) float64 array to an ``.npy`` file.
+
+    Rows are contiguous in C order, so blocks are plain sequential writes: the
+    file never has to be mapped into memory.
+    """
+
+    def __init__(self, fh: Any, V: int) -> None:
+        header = {"descr": "<f8", "fortran_order": False, "shape": (V, V)}
+        np.lib.format.write_array_header_2_0(fh, header)
+        self.fh = fh
+
+    def append(self, block: F64) -> None:
+        """Write the next rows."""
+        self.fh.write(np.ascontiguousarray(block, dtype="<f8").tobytes())
+
+
 @contextlib.contextmanager
-def _memmaps(paths: dict[str, Path], V: int) -> Iterator[dict[str, Any]]:
-    """(V, V) float64 .npy memmaps at temporary paths, moved into place on success."""
+def _row_writers(paths: dict[str, Path], V: int) -> Iterator[dict[str, _RowWriter]]:
+    """Row-block writers at temporary paths, moved into place on success."""
     with contextlib.ExitStack() as stack:
-        maps = {
-            name: open_memmap(
-                stack.enter_context(atomic_path(path)),
-                mode="w+",
-                dtype=np.float64,
-                shape=(V, V),
-            )
-            for name, path in paths.items()
-        }
-        yield maps
-        for m in maps.values():
-            m.flush()
-        maps.clear()  # release the maps before the files are renamed
+        writers = {}
+        for name, path in paths.items():
+            fh = stack.enter_context(open(stack.enter_context(atomic_path(path)), "wb"))
+            writers[name] = _RowWriter(fh, V)
+        yield writers

@@ -84,11 +84,9 @@ def test_paper_config_plans_one_download_and_extract_job_per_part(
     assert "fetch_text8" not in jobs
 
 
-def test_bundled_corpus_end_to_end(
-    tmp_path: Path, snakemake: SnakemakeRunner, tiny_config: Path
-) -> None:
-    snakemake("--configfile", str(tiny_config))
-    out = tmp_path / "results/tiny"
+def test_bundled_corpus_end_to_end(tiny_run: tuple[Path, SnakemakeRunner]) -> None:
+    workdir, snakemake = tiny_run
+    out = workdir / "results/tiny"
     vocab = (out / "corpus/vocab.tsv").read_text().splitlines()
     assert vocab[0] == "word\tcount" and len(vocab) == 301
     counts = [int(line.split("\t")[1]) for line in vocab[1:]]
@@ -111,7 +109,7 @@ def test_bundled_corpus_end_to_end(
     )
     for rule in ("extract_dump_part", "count_words", "tokenize_part", "build_vocab"):
         assert list((out / "logs" / rule).glob("*.log")), rule
-    dry = snakemake("-n", "--configfile", str(tiny_config))
+    dry = snakemake("-n", "--configfile", str(workdir / "tiny.yaml"))
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 

@@ -112,7 +112,7 @@ def merge_mem_mb(input_mb):
 
 def targets_mem_mb():
     """Memory of the targets: dense P (8 V^2 bytes) plus row blocks."""
-    return int(1.5 * 8 * V * V / 2**20 + 1000)
+    return int(1.2 * 8 * V * V / 2**20 + 1000)
 
 
 def get_dump_file(wildcards):
