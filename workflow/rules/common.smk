@@ -24,7 +24,9 @@ DOWNLOAD = CORPUS["download"]
 COOCCUR = config["cooccur"]
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
-TARGET_FILES = [f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")]
+TARGET_FILES = [
+    f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
+]
 
 
 def _enwiki_parts():
