@@ -160,3 +160,43 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
+
+
+def write_word2vec(path: str | Path, words: list[str], vectors: NDArray[Any]) -> None:
+    """Write embeddings in word2vec text format (gensim ``load_word2vec_format``).
+
+    First line ``V d``, then ``word x_1 ... x_d`` per word, 9 significant digits
+    (gensim reads float32, whose precision this keeps).
+    """
+    if len(words) != vectors.shape[0]:
+        raise ValueError(f"{len(words)} words for {vectors.shape[0]} vectors")
+    with atomic_text(path, compress=False) as fh:
+        fh.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
+        for word, row in zip(words, vectors, strict=True):
+            fh.write(word + " " + " ".join(f"{x:.9g}" for x in row) + "\n")
+
+
+def read_word2vec(path: str | Path) -> tuple[list[str], NDArray[np.float64]]:
+    """Read a word2vec text file: (words, (V, d) float64 vectors)."""
+    with open_text(path) as fh:
+        header = fh.readline().split()
+        try:
+            n, dim = int(header[0]), int(header[1])
+        except (IndexError, ValueError) as exc:
+            raise QwemInputError(
+                f"{path}: first line must be '<count> <dim>' (word2vec text format)"
+            ) from exc
+        words: list[str] = []
+        rows: list[NDArray[np.float64]] = []
+        for line in fh:
+            parts = line.rstrip("\n").split(" ")
+            if len(parts) != dim + 1:
+                raise QwemInputError(
+                    f"{path}: line {len(words) + 2} has {len(parts) - 1} values, "
+                    f"expected {dim}"
+                )
+            words.append(parts[0])
+            rows.append(np.asarray(parts[1:], dtype=np.float64))
+    if len(words) != n:
+        raise QwemInputError(f"{path}: header says {n} words, file has {len(words)}")
+    return words, np.vstack(rows) if rows else np.zeros((0, dim))

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from qwem import __version__
-from qwem.cli import corpus, stats, vocab
+from qwem.cli import corpus, spectral, stats, vocab
 from qwem.errors import QwemError
 
 logger = logging.getLogger(__name__)
-STAGES = (corpus, vocab, stats)
+STAGES = (corpus, vocab, stats, spectral)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,148 @@
+"""Eigensolvers on planted spectra, closed-form embeddings, word2vec export."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from qwem import closed_form, evaluate, spectral
+from qwem.errors import QwemConfigError, QwemInputError
+from qwem.io import read_word2vec, write_word2vec
+
+ITERATIVE = ("eigsh", "subspace", "torch")
+
+
+def _planted(values: NDArray[np.float64], seed: int = 0) -> NDArray[np.float64]:
+    """Q diag(values) Q^T with a seeded random orthogonal Q."""
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((values.size,) * 2))
+    M = (Q * values) @ Q.T
+    return (M + M.T) / 2
+
+
+def _spectrum(V: int, *, outlier: float = 0.0) -> NDArray[np.float64]:
+    """k^-0.6 decay (the paper's M* spectra), a gap after d = 10, a negative bulk."""
+    k = np.arange(1, V + 1)
+    values = 50.0 * k**-0.6
+    values[10:] *= 0.6  # a clear gap after lambda_10
+    values[V // 2 :] *= -1.0  # half the spectrum negative, as for M*
+    if outlier:
+        values[-1] = outlier  # one isolated very negative eigenvalue (-2 V style)
+    return values
+
+
+@pytest.mark.parametrize("method", ["eigh", *ITERATIVE])
+@pytest.mark.parametrize("outlier", [0.0, -4000.0])
+def test_every_method_matches_lapack_on_a_planted_spectrum(
+    method: str, outlier: float
+) -> None:
+    values = _spectrum(300, outlier=outlier)
+    M = _planted(values, seed=1)
+    ref_w, ref_U = np.linalg.eigh(M)
+    ref_w, ref_U = ref_w[::-1][:10], ref_U[:, ::-1][:, :10]
+    pairs = spectral.top_eigenpairs(M, 10, method=method, seed=3, tol=1e-12)
+    lam1 = abs(ref_w[0])
+    # the issue's bar: eigenvalues within 1e-10 |λ1|, residuals <= 1e-10 |λ1|
+    np.testing.assert_allclose(pairs.values, ref_w, rtol=0, atol=1e-10 * lam1)
+    assert pairs.residuals.max() <= 1e-10 * lam1
+    # with the gap after λ_10 the subspace is unique: overlap >= 1 - 1e-10
+    overlap = np.linalg.norm(ref_U.T @ pairs.vectors) ** 2 / 10
+    assert overlap >= 1 - 1e-10
+    np.testing.assert_allclose(pairs.vectors.T @ pairs.vectors, np.eye(10), atol=1e-12)
+
+
+def test_auto_picks_a_method_that_meets_the_bar() -> None:
+    M = _planted(_spectrum(200, outlier=-3000.0), seed=2)
+    pairs = spectral.top_eigenpairs(M, 8, seed=0, tol=1e-10)
+    assert pairs.method in ("subspace", "torch")
+    assert pairs.residuals.max() <= 1e-10 * 3000.0
+
+
+def test_same_seed_same_result() -> None:
+    M = _planted(_spectrum(150), seed=4)
+    a = spectral.top_eigenpairs(M, 6, method="subspace", seed=7, tol=1e-11)
+    b = spectral.top_eigenpairs(M, 6, method="subspace", seed=7, tol=1e-11)
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+
+
+def test_eckart_young_error_is_the_discarded_spectrum() -> None:
+    values = _spectrum(120)
+    M = _planted(values, seed=5)
+    cf = closed_form.embed(spectral.top_eigenpairs(M, 10, method="eigh"))
+    discarded = np.sort(values)[::-1][10:]
+    # ||M - W W^T||_F^2 = sum of the other eigenvalues squared (negatives included)
+    assert closed_form.eckart_young_error(M, cf) == pytest.approx(
+        float(np.sum(discarded**2)), rel=1e-10
+    )
+
+
+def test_non_positive_eigenvalues_are_excluded_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    values = np.array([3.0, 2.0, 1.0, -0.5, -1.0, -2.0] + [-3.0] * 44)
+    M = _planted(values, seed=6)
+    pairs = spectral.top_eigenpairs(M, 5, method="eigh")
+    with caplog.at_level(logging.WARNING):
+        cf = closed_form.embed(pairs, name="M_star")
+    assert cf.W.shape == (50, 3)
+    np.testing.assert_allclose(cf.excluded, [-0.5, -1.0], atol=1e-12)
+    assert "M_star: 2 of the top 5 eigenvalues are not positive" in caplog.text
+    # W W^T reproduces the positive part of the spectrum exactly
+    np.testing.assert_allclose(np.linalg.eigvalsh(cf.W.T @ cf.W)[::-1], [3, 2, 1])
+
+
+def test_word2vec_export_roundtrips_through_gensim(tmp_path: Path) -> None:
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    words = ["the", "king", "queen", "man", "woman"]
+    W = rng.standard_normal((5, 4))
+    write_word2vec(tmp_path / "w.w2v.txt", words, W)
+    kv = KeyedVectors.load_word2vec_format(str(tmp_path / "w.w2v.txt"))
+    assert kv.index_to_key == words
+    # 9 significant digits written; gensim stores float32 (7 digits)
+    np.testing.assert_allclose(kv.vectors, W, rtol=1e-6)
+    words2, W2 = read_word2vec(tmp_path / "w.w2v.txt")
+    assert words2 == words
+    np.testing.assert_allclose(W2, W, rtol=1e-8)
+
+
+def test_analogy_with_exact_answer() -> None:
+    # king - man + woman = queen exactly; "prince" is close but not the answer
+    words = ["man", "woman", "king", "queen", "prince"]
+    W = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 2], [1, 1, 2], [1.1, 0, 2]], float)
+    questions = evaluate.load_analogies(None).head(0)
+    questions.loc[0] = ["family", "man", "woman", "king", "queen"]
+    questions.loc[1] = ["family", "man", "woman", "king", "absent"]  # not in vocab
+    acc, table = evaluate.analogy_accuracy(W, words, questions)
+    assert acc == 1.0 and table["n"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"d": 0}, QwemConfigError, r"dim must be in \[1, 9\]"),
+        ({"d": 10}, QwemConfigError, r"dim must be in \[1, 9\]"),
+        ({"d": 2, "method": "qr"}, QwemConfigError, "spectral.solver must be one of"),
+    ],
+)
+def test_bad_parameters_name_the_key(
+    kwargs: dict, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        spectral.top_eigenpairs(np.eye(10), **kwargs)
+
+
+def test_non_symmetric_input_is_refused() -> None:
+    M = np.eye(4)
+    M[0, 1] = 1.0
+    with pytest.raises(QwemInputError, match="M_star.npy: not symmetric"):
+        spectral.check_symmetric(M, name="M_star.npy")
+    with pytest.raises(
+        QwemInputError, match=r"expected a square matrix, got shape \(3, 4\)"
+    ):
+        spectral.check_symmetric(np.zeros((3, 4)), name="x")
