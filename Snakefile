@@ -14,6 +14,7 @@ include: "workflow/rules/corpus.smk"
 include: "workflow/rules/vocab.smk"
 include: "workflow/rules/cooccur.smk"
 include: "workflow/rules/targets.smk"
+include: "workflow/rules/spectral.smk"
 
 
 rule all:

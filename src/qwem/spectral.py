@@ -9,7 +9,9 @@ the top-d eigenvectors and eigenvalues of M*. Methods, all float64:
   Rayleigh-Ritz and locking (:func:`_subspace`);
 * ``torch``: ``torch.linalg.eigh`` on the GPU (float64, TF32 off) when present.
 
-``auto`` picks ``torch`` when a GPU is present, else ``subspace``; every result
+``auto`` picks ``torch`` when a GPU is present, else ``subspace`` (and
+``eigsh`` if that does not converge in 40 iterations, as on G, whose small
+eigenvalues sit far below its largest); every result
 carries its residuals ``||M u_k - λ_k u_k||`` so the accuracy bar is checked,
 not assumed. Non-positive eigenvalues among the top d are reported and left
 out of W.
@@ -96,21 +98,26 @@ def top_eigenpairs(
         raise QwemConfigError(
             f"spectral.solver must be one of {', '.join(METHODS)}, got {method!r}"
         )
-    if method == "auto":
+    auto = method == "auto"
+    if auto:
         method = "torch" if _cuda() else "subspace"
     start = time.perf_counter()
     if method == "eigh":
         w, U = scipy.linalg.eigh(M, subset_by_index=[V - d, V - 1])
         w, U = w[::-1], U[:, ::-1]
     elif method == "eigsh":
-        v0 = np.random.default_rng(seed).standard_normal(V)
-        w, U = scipy.sparse.linalg.eigsh(M, k=d, which="LA", v0=v0, tol=tol / 10)
-        order = np.argsort(w)[::-1]
-        w, U = w[order], U[:, order]
+        w, U = _eigsh(M, d, seed=seed, tol=tol)
     elif method == "torch":
         w, U = _torch_eigh(M, d)
     else:
-        w, U = _subspace(M, d, seed=seed, tol=tol)
+        try:
+            w, U = _subspace(M, d, seed=seed, tol=tol)
+        except _NoConvergence as exc:
+            if not auto:
+                raise QwemInputError(f"{exc}; use spectral.solver 'eigh'") from exc
+            logger.warning("%s; falling back to eigsh", exc)
+            method = "eigsh"
+            w, U = _eigsh(M, d, seed=seed, tol=tol)
     seconds = time.perf_counter() - start
     U = np.ascontiguousarray(U)
     res = residual_norms(M, w, U)
@@ -124,6 +131,18 @@ def top_eigenpairs(
         res.max(),
     )
     return Eigenpairs(np.asarray(w, np.float64), U, res, method, seconds)
+
+
+def _eigsh(M: F64, d: int, *, seed: int, tol: float) -> tuple[F64, F64]:
+    """ARPACK's Lanczos for the d largest, from a seeded start vector."""
+    v0 = np.random.default_rng(seed).standard_normal(M.shape[0])
+    w, U = scipy.sparse.linalg.eigsh(M, k=d, which="LA", v0=v0, tol=tol / 10)
+    order = np.argsort(w)[::-1]
+    return w[order], U[:, order]
+
+
+class _NoConvergence(Exception):
+    """The subspace iteration ran out of iterations."""
 
 
 def _cuda() -> bool:
@@ -166,6 +185,12 @@ class _Operator:
         self.vals = np.append(self.vals, value)
         self.vecs = np.column_stack([self.vecs, vector])
 
+    def orthogonal(self, X: F64) -> F64:
+        """X with the deflated directions removed (they are eigenvectors of M too)."""
+        for _ in range(2):
+            X = X - self.vecs @ (self.vecs.T @ X)
+        return X
+
 
 def _lanczos(
     op: _Operator, V: int, rng: np.random.Generator, steps: int
@@ -202,7 +227,8 @@ def _spectrum_bounds(
     """
     for _ in range(4):
         theta, ritz, res = _lanczos(op, V, rng, steps=min(V, 20))
-        lo, hi = theta[0] - res.max(), theta[-1] + res.max()
+        # Ritz values lie inside the spectrum; widen each end by its residual
+        lo, hi = theta[0] - res[0], theta[-1] + res[-1]
         isolated = theta[0] < 0 and abs(theta[0]) > 4 * max(abs(theta[1]), abs(hi))
         if not (isolated and res[0] < 1e-13 * abs(theta[0])):
             return float(lo), float(hi)
@@ -212,13 +238,26 @@ def _spectrum_bounds(
 
 
 def _chebyshev(
-    op: _Operator, X: NDArray[np.floating], degree: int, lo: float, cut: float
+    op: _Operator,
+    X: NDArray[np.floating],
+    degree: int,
+    lo: float,
+    cut: float,
+    top: float,
 ) -> NDArray[np.floating]:
-    """T_m((op - c) / e) X: damps the spectrum in [lo, cut], amplifies above cut."""
+    """Scaled T_m((op - c) / e) X: damps [lo, cut], amplifies the spectrum above cut.
+
+    Scaled so the polynomial is 1 at ``top`` (>= the largest eigenvalue): nothing
+    can overflow, even in single precision (Zhou and Saad's scaled filter).
+    """
     e, c = (cut - lo) / 2.0, (cut + lo) / 2.0
-    prev, cur = X, (op(X) - c * X) / e
+    sigma1 = e / (top - c)
+    sigma = sigma1
+    prev, cur = X, (op(X) - c * X) * (sigma1 / e)
     for _ in range(degree - 1):
-        prev, cur = cur, 2.0 * (op(cur) - c * cur) / e - prev
+        sigma_next = 1.0 / (2.0 / sigma1 - sigma)
+        nxt = (op(cur) - c * cur) * (2.0 * sigma_next / e) - (sigma * sigma_next) * prev
+        prev, cur, sigma = cur, nxt, sigma_next
     return cur
 
 
@@ -231,7 +270,7 @@ def _rayleigh_ritz(op: _Operator, X: F64) -> tuple[F64, F64, F64]:
 
 
 def _subspace(
-    M: F64, d: int, *, seed: int, tol: float, degree: int = 8, max_outer: int = 100
+    M: F64, d: int, *, seed: int, tol: float, degree: int = 8, max_outer: int = 40
 ) -> tuple[F64, F64]:
     """Chebyshev-filtered block subspace iteration with Rayleigh-Ritz and locking.
 
@@ -246,8 +285,9 @@ def _subspace(
     lo, hi = _spectrum_bounds(op, V, rng)
     scale = max(abs(lo), abs(hi), *(abs(op.vals)))
     lo -= 0.01 * (hi - lo)  # margin: the filter must not amplify the bottom
+    top = hi + 0.01 * (hi - lo)
     b = min(V, d + max(20, d // 2))
-    X = np.linalg.qr(rng.standard_normal((V, b)))[0]
+    X = np.linalg.qr(op.orthogonal(rng.standard_normal((V, b))))[0]
     theta, X, Y = _rayleigh_ritz(op, X)
     locked = 0
     for it in range(max_outer):
@@ -259,15 +299,19 @@ def _subspace(
         )
         if locked >= d:
             break
-        # single precision while the residuals are far above its rounding level
-        fast = res[locked:].max() > 1e-4 * scale
-        if fast and op.M32 is None:
+        # single precision for the columns whose residual is far above its
+        # rounding level (the filter acts on each column independently)
+        fast = res[locked:] > 1e-4 * scale
+        if fast.any() and op.M32 is None:
             op.M32 = M.astype(np.float32)
-        start: NDArray[np.floating] = X[:, locked:]
-        if fast:
-            start = start.astype(np.float32)
-        active = _chebyshev(op, start, degree, lo, float(theta[-1])).astype(np.float64)
+        active = np.empty_like(X[:, locked:])
+        cut = float(theta[-1])
+        for cols, dtype in ((fast, np.float32), (~fast, np.float64)):
+            if cols.any():
+                block: NDArray[np.floating] = X[:, locked:][:, cols].astype(dtype)
+                active[:, cols] = _chebyshev(op, block, degree, lo, cut, top)
         keep = X[:, :locked]
+        active = op.orthogonal(active)
         active -= keep @ (keep.T @ active)
         active = np.linalg.qr(active)[0]
         active -= keep @ (keep.T @ active)  # twice is enough (Kahan)
@@ -277,8 +321,8 @@ def _subspace(
         X = np.column_stack([keep, X_a])
         Y = np.column_stack([Y[:, :locked], Y_a])
     else:
-        raise QwemInputError(
+        raise _NoConvergence(
             f"subspace iteration did not converge in {max_outer} iterations "
-            f"({locked} of {d} eigenpairs); use spectral.solver 'eigh'"
+            f"({locked} of {d} eigenpairs)"
         )
     return theta[:d], X[:, :d]

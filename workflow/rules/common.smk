@@ -22,6 +22,7 @@ NAME = config["name"]
 CORPUS = config["corpus"]
 DOWNLOAD = CORPUS["download"]
 COOCCUR = config["cooccur"]
+SPECTRAL = config["spectral"]
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
 TARGET_FILES = [
@@ -75,6 +76,7 @@ PARTS = _corpus_parts()
 wildcard_constraints:
     name=re.escape(NAME),
     part=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    target="M_star|pmi|ppmi|G|P_ij|sgns",
 
 
 def _fingerprint(*sections):
@@ -98,6 +100,9 @@ def get_final_outputs():
         f"{RESULTS}/corpus/vocab.tsv",
         f"{RESULTS}/corpus/summary.json",
         f"{RESULTS}/stats/stats.json",
+        *(f"{RESULTS}/closed_form/{t}.w2v.txt" for t in SPECTRAL["targets"]),
+        f"{RESULTS}/closed_form/spectra.csv",
+        f"{RESULTS}/closed_form/theory.csv",
     ]
 
 
@@ -147,6 +152,11 @@ def get_word_counts(wildcards):
 def get_cooccurrence_parts(wildcards):
     """Pair counts of every token shard."""
     return [f"{RESULTS}/cooccur/part-{p}.npz" for p in PARTS]
+
+
+def get_eigenpairs(wildcards):
+    """Top-d eigenpairs of every solved target."""
+    return [f"{RESULTS}/closed_form/{t}.eig.npz" for t in SPECTRAL["targets"]]
 
 
 def get_token_infos(wildcards):

@@ -33,6 +33,7 @@ def cmd_solve(a: argparse.Namespace) -> None:
         }
     )
     meta.update(
+        frobenius_sq=float(np.einsum("ij,ij->", M, M)),
         method=pairs.method,
         seconds=pairs.seconds,
         max_residual=float(pairs.residuals.max()),
@@ -56,6 +57,32 @@ def cmd_solve(a: argparse.Namespace) -> None:
         write_meta(a.embedding, meta["params"], dim=int(cf.W.shape[1]))
     if a.w2v:
         write_word2vec(a.w2v, vocab.read_vocabulary(a.vocab), cf.W)
+
+
+def cmd_theory(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qwem import theory
+
+    with np.load(a.eig, allow_pickle=False) as z:
+        values = z["values"]
+        meta = json.loads(str(z["meta"]))
+    lam = values[values > 0]
+    discarded = meta["frobenius_sq"] - float(np.sum(lam**2))
+    modes = min(a.modes, lam.size)
+    curves, losses = [], []
+    for init in a.inits:
+        u0 = theory.expected_initial_u(init, a.dim)[: lam.size]
+        t = theory.time_grid(lam[:modes], u0[:modes], a.points)
+        table = theory.theory_curves(lam[:modes], u0[:modes], t)
+        curves.append(table.assign(init=init))
+        loss = theory.predicted_loss(t, lam, u0, discarded)
+        tau1 = theory.learning_times(lam[:1], u0[:1])[0]
+        losses.append(
+            pd.DataFrame({"init": init, "t": t, "t_over_tau1": t / tau1, "loss": loss})
+        )
+    pd.concat(curves, ignore_index=True).to_csv(a.out, index=False)
+    pd.concat(losses, ignore_index=True).to_csv(a.loss_out, index=False)
 
 
 def cmd_spectra(a: argparse.Namespace) -> None:
@@ -99,6 +126,14 @@ def register(stages: Any) -> None:
     p.add_argument("--eig", type=Path, required=True, help="eigenpairs .npz")
     p.add_argument("--embedding", type=Path, help="W* as .npy")
     p.add_argument("--w2v", type=Path, help="W* in word2vec text format")
+    p = add_command(sp, "theory", cmd_theory, "predicted u_k(t), s_k(t) and loss(t)")
+    p.add_argument("eig", type=Path, help="eigenpairs of M* (.eig.npz)")
+    p.add_argument("--dim", type=int, required=True, help="d, embedding dimension")
+    p.add_argument("--inits", type=float, nargs="+", required=True)
+    p.add_argument("--points", type=int, required=True)
+    p.add_argument("--modes", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="theory.csv")
+    p.add_argument("--loss-out", type=Path, required=True, help="theory_loss.csv")
     p = add_command(sp, "spectra", cmd_spectra, "eigenvalue table of several targets")
     p.add_argument("eig", type=Path, nargs="+")
     p.add_argument("--out", type=Path, required=True)
