@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from qwem.bench import cooccur, corpus
+from qwem.bench import cooccur, corpus, spectral
 
-STAGES = {"corpus": corpus.run, "cooccur": cooccur.run}
+STAGES = {"corpus": corpus.run, "cooccur": cooccur.run, "spectral": spectral.run}
 
 
 def main() -> None:

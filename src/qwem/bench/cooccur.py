@@ -52,6 +52,8 @@ def demo_stream(
     shards = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
     base_tok = np.concatenate([s.tokens for s in shards])
     base_len = np.concatenate([np.diff(s.offsets) for s in shards])
+    if tokens <= 0:  # the corpus as it is, not repeated
+        return base_tok, np.concatenate(([0], np.cumsum(base_len))).astype(np.int64)
     reps = -(-tokens // base_tok.size)
     tok = np.tile(base_tok, reps)[:tokens]
     lengths = np.tile(base_len, reps)
