@@ -15,6 +15,7 @@ include: "workflow/rules/vocab.smk"
 include: "workflow/rules/cooccur.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/spectral.smk"
+include: "workflow/rules/train.smk"
 
 
 rule all:

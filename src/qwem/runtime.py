@@ -76,3 +76,24 @@ def timed(what: str) -> Iterator[dict[str, float]]:
     finally:
         box["seconds"] = time.perf_counter() - start
         logger.info("%s took %.2f s", what, box["seconds"])
+
+
+def pick_device(requested: str = "auto") -> Any:
+    """'auto' means CUDA when PyTorch sees a GPU, else CPU; logs the choice."""
+    import torch
+
+    from qwem.errors import QwemConfigError
+
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise QwemConfigError(
+            f"device {requested!r} requested but torch {torch.__version__} sees no "
+            "GPU; set train.device to 'auto' or 'cpu', or install a CUDA build"
+        )
+    if requested != "cpu" and not requested.startswith("cuda"):
+        raise QwemConfigError(
+            f"train.device must be auto, cpu or cuda[:n], got {requested!r}"
+        )
+    logger.info("training on %s", requested)
+    return torch.device(requested)

@@ -23,6 +23,7 @@ CORPUS = config["corpus"]
 DOWNLOAD = CORPUS["download"]
 COOCCUR = config["cooccur"]
 SPECTRAL = config["spectral"]
+TRAIN = config["train"]
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
 TARGET_FILES = [
@@ -77,6 +78,7 @@ wildcard_constraints:
     name=re.escape(NAME),
     part=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     target="M_star|pmi|ppmi|G|P_ij|sgns",
+    run="|".join(TRAIN["runs"]) or "no-runs",
 
 
 def _fingerprint(*sections):
@@ -103,6 +105,8 @@ def get_final_outputs():
         *(f"{RESULTS}/closed_form/{t}.w2v.txt" for t in SPECTRAL["targets"]),
         f"{RESULTS}/closed_form/spectra.csv",
         f"{RESULTS}/closed_form/theory.csv",
+        *(f"{RESULTS}/train/{run}.w2v.txt" for run in TRAIN["runs"]),
+        f"{RESULTS}/train/gensim.w2v.txt",
     ]
 
 
@@ -157,6 +161,26 @@ def get_cooccurrence_parts(wildcards):
 def get_eigenpairs(wildcards):
     """Top-d eigenpairs of every solved target."""
     return [f"{RESULTS}/closed_form/{t}.eig.npz" for t in SPECTRAL["targets"]]
+
+
+def get_token_shards(wildcards):
+    """Token shards of every part, in corpus order."""
+    return [f"{RESULTS}/corpus/tokens/part-{p}.npy" for p in PARTS]
+
+
+def get_token_offsets(wildcards):
+    """Document offsets of every token shard, in corpus order."""
+    return [f"{RESULTS}/corpus/tokens/part-{p}.offsets.npy" for p in PARTS]
+
+
+def get_run_settings(wildcards):
+    """One training run's settings (run entry over train defaults) as JSON."""
+    run = TRAIN["runs"][wildcards.run]
+    keys = ("dtype", "device", "batch_size", "trace_every", "checkpoints")
+    keys += ("state_every", "singular_values")
+    settings = {k: TRAIN[k] for k in keys}
+    settings.update(run, dim=config["dim"], seed=config["seed"])
+    return json.dumps(settings, sort_keys=True)
 
 
 def get_token_infos(wildcards):

@@ -1,0 +1,123 @@
+"""Hyperparameters of one training run, checked before any compute starts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from qwem.errors import QwemConfigError
+
+LOSSES = ("qwem", "sgns")
+REWEIGHTINGS = ("unigram", "omniscient", "sgns")
+DTYPES = ("float32", "float64")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run (config key ``train.runs.<run>``; defaults live in the schema).
+
+    Attributes:
+        loss: ``qwem`` (-x + x^2/4 | x + x^2/4) or ``sgns``
+            (softplus(-x) | softplus(x)).
+        reweighting: Ψ of each pair: ``unigram`` (1 / (V^2 P_i P_j)),
+            ``omniscient`` (Setting 3.1: mean G / G_ij) or ``sgns`` (word2vec:
+            subsampling keep-probabilities a_i a_j on positives, negatives from
+            P^(3/4), Ψ = 1).
+        negative_weight: ν, multiplies every negative pair's loss.
+        init: initial scale; entries of W are N(0, (init / sqrt(d))^2).
+        lr: list of (first step, learning rate), piecewise constant, plain SGD.
+        batch_size: positive pairs per step (as many negatives).
+        steps: SGD steps.
+        trace_every: steps between loss / singular-value records.
+        checkpoints: number of log-spaced steps at which W and analogy
+            accuracy are saved.
+        state_every: steps between resumable checkpoints.
+    """
+
+    loss: str
+    reweighting: str
+    negative_weight: float
+    init: float
+    lr: tuple[tuple[int, float], ...]
+    batch_size: int
+    steps: int
+    dim: int
+    seed: int
+    dtype: str = "float64"
+    device: str = "auto"
+    subsample: float = 1e-5
+    trace_every: int = 100
+    checkpoints: int = 12
+    state_every: int = 1000
+    singular_values: int = 20
+    name: str = field(default="run")
+
+    def __post_init__(self) -> None:
+        key = f"train.runs.{self.name}"
+        checks = [
+            (self.loss in LOSSES, "loss", f"one of {', '.join(LOSSES)}", self.loss),
+            (
+                self.reweighting in REWEIGHTINGS,
+                "reweighting",
+                f"one of {', '.join(REWEIGHTINGS)}",
+                self.reweighting,
+            ),
+            (self.dtype in DTYPES, "dtype", "float32 or float64", self.dtype),
+            (self.negative_weight > 0, "negative_weight", "> 0", self.negative_weight),
+            (self.init > 0, "init", "> 0", self.init),
+            (self.batch_size >= 1, "batch_size", ">= 1", self.batch_size),
+            (self.steps >= 1, "steps", ">= 1", self.steps),
+            (self.dim >= 1, "dim", ">= 1", self.dim),
+            (self.trace_every >= 1, "trace_every", ">= 1", self.trace_every),
+            (self.state_every >= 1, "state_every", ">= 1", self.state_every),
+            (self.checkpoints >= 1, "checkpoints", ">= 1", self.checkpoints),
+            (
+                self.singular_values >= 1,
+                "singular_values",
+                ">= 1",
+                self.singular_values,
+            ),
+            (0 < self.subsample < 1, "subsample", "in (0, 1)", self.subsample),
+            (
+                bool(self.lr) and self.lr[0][0] == 0,
+                "lr",
+                "a list of [first_step, rate] starting at step 0",
+                self.lr,
+            ),
+            (all(r > 0 for _, r in self.lr), "lr", "rates > 0", self.lr),
+            (
+                all(a[0] < b[0] for a, b in zip(self.lr, self.lr[1:], strict=False)),
+                "lr",
+                "increasing first steps",
+                self.lr,
+            ),
+        ]
+        for ok, name, allowed, value in checks:
+            if not ok:
+                raise QwemConfigError(f"{key}.{name} must be {allowed}, got {value!r}")
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate in force at ``step``."""
+        rate = self.lr[0][1]
+        for first, r in self.lr:
+            if step >= first:
+                rate = r
+        return rate
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-ready) of every field."""
+        d = asdict(self)
+        d["lr"] = [list(x) for x in self.lr]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Build from a (config or JSON) dict; ``lr`` may be a number or pairs."""
+        d = dict(d)
+        lr = d["lr"]
+        d["lr"] = (
+            ((0, float(lr)),)
+            if isinstance(lr, int | float)
+            else tuple((int(a), float(b)) for a, b in lr)
+        )
+        return cls(**d)

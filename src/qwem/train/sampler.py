@@ -1,0 +1,107 @@
+"""Pair sampling on the training device (THEORY.md section 7).
+
+The paper samples documents, centre positions on a sparse grid and a subset
+of offsets, weighting each pair by (L + 1 - k) / ((L + 1) / 2). Here every
+positive pair is drawn independently: a centre position t uniform over the
+whole token stream, an offset k uniform in 1..L and a direction uniform in
+{-1, +1}; pairs that leave the document get weight 0, the others weight
+w_k / mean(w) x T L / (pairs). Summed over (t, k, direction) this gives
+exactly
+
+    E[weight x f(x_t, x_{t +- k})] = sum_ij P_ij f(i, j),
+
+the co-occurrence distribution of THEORY.md section 1 (tests check it
+empirically). Negatives pair the same centres (so i ~ P_i) with a context j:
+
+* ``smoothed`` (word2vec): j ~ P^(3/4), weight 1;
+* ``unigram``: j from a random corpus position (exactly P_j), weight 1;
+* ``uniform``: j uniform over the vocabulary with weight V P_j, which has the
+  same expectation as ``unigram`` (sum_j P_j f_j) but bounded weights once Ψ
+  is applied: under Setting 3.1 an unseen pair of rare words has Ψ ~ 1 / (P_i
+  P_j), and drawing it with probability P_i P_j makes rare, huge updates that
+  force a tiny learning rate; drawn uniformly, its weight V P_j Ψ stays below
+  V mean(G) / P_i. Used for the ``unigram`` and ``omniscient`` reweightings.
+
+Everything is tensor ops on a token tensor held on the device: no Python loop
+per pair and no host thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import Tensor
+
+from qwem.cooccur import distance_weights, pair_totals
+
+
+class PairSampler:
+    """Positive and negative pairs from token shards.
+
+    Args:
+        tokens: (T,) token ids (all shards concatenated).
+        offsets: (D + 1,) document boundaries.
+        context_length: L; weighting: ``linear`` or ``flat`` (as counted).
+        negatives: ``unigram``, ``uniform`` or ``smoothed`` (P^(3/4)).
+        p_i: (V,) unigram probabilities (for ``smoothed`` negatives).
+    """
+
+    def __init__(
+        self,
+        tokens: NDArray[np.integer],
+        offsets: NDArray[np.int64],
+        *,
+        context_length: int,
+        weighting: str,
+        negatives: str,
+        p_i: NDArray[np.float64],
+        device: torch.device,
+        dtype: torch.dtype,
+    ) -> None:
+        T = int(tokens.size)
+        lengths = np.diff(offsets)
+        self.tokens = torch.as_tensor(tokens.astype(np.int64), device=device)
+        self.doc = torch.as_tensor(
+            np.repeat(np.arange(lengths.size, dtype=np.int32), lengths), device=device
+        )
+        w = distance_weights(context_length, weighting).astype(np.float64)
+        pairs, _ = pair_totals(offsets, context_length, weighting)
+        # E[weight f] = sum_ij P_ij f_ij exactly: see the module docstring
+        scale = T * context_length / pairs
+        self.weight = torch.as_tensor(
+            w / w[1:].mean() * scale, device=device, dtype=dtype
+        )
+        self.L, self.T = context_length, T
+        self.negatives = negatives
+        q = p_i**0.75
+        self.q = torch.as_tensor(q / q.sum(), device=device, dtype=torch.float64)
+        self.uniform_weight = torch.as_tensor(
+            p_i.size * p_i, device=device, dtype=dtype
+        )
+        self.V = int(p_i.size)
+
+    def sample(self, batch: int, gen: torch.Generator) -> tuple[Tensor, ...]:
+        """One batch: centres, contexts, weights, negative contexts, their weights.
+
+        Returns (i, j, weight, j_neg, weight_neg), each (batch,).
+        """
+        dev = self.tokens.device
+        t = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
+        k = torch.randint(1, self.L + 1, (batch,), generator=gen, device=dev)
+        sign = torch.randint(0, 2, (batch,), generator=gen, device=dev) * 2 - 1
+        u = t + sign * k
+        inside = (u >= 0) & (u < self.T)
+        u = u.clamp(0, self.T - 1)
+        valid = inside & (self.doc[u] == self.doc[t])
+        i, j = self.tokens[t], self.tokens[u]
+        weight = self.weight[k] * valid
+        ones = torch.ones_like(weight)
+        if self.negatives == "unigram":
+            pos = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
+            return i, j, weight, self.tokens[pos], ones
+        if self.negatives == "uniform":
+            j_neg = torch.randint(0, self.V, (batch,), generator=gen, device=dev)
+            return i, j, weight, j_neg, self.uniform_weight[j_neg]
+        j_neg = torch.multinomial(self.q, batch, replacement=True, generator=gen)
+        return i, j, weight, j_neg, ones
