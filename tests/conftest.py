@@ -63,12 +63,35 @@ def write_config(path: Path, overrides: dict[str, Any]) -> Path:
     return path
 
 
+_TINY_RUN = {"init": 0.1, "lr": 1.0, "steps": 40}
 TINY = {
     "name": "tiny",
     "vocab_size": 300,
     "context_length": 4,
     "dim": 8,
     "corpus": {"sources": ["bundled"], "min_article_words": 50},
+    # Snakemake merges config overlays key by key, so the default config's run
+    # names are all redefined here with a few steps each
+    "train": {
+        "batch_size": 256,
+        "trace_every": 10,
+        "checkpoints": 4,
+        "state_every": 20,
+        "singular_values": 4,
+        "runs": {
+            "qwem_small": {"loss": "qwem", "reweighting": "omniscient", **_TINY_RUN},
+            "qwem_large": {"loss": "qwem", "reweighting": "omniscient", **_TINY_RUN},
+            "sgns_small": {"loss": "sgns", "reweighting": "sgns", **_TINY_RUN},
+            "sgns_large": {"loss": "sgns", "reweighting": "sgns", **_TINY_RUN},
+            "ablation_quartic": {"loss": "qwem", "reweighting": "sgns", **_TINY_RUN},
+            "ablation_setting31": {
+                "loss": "sgns",
+                "reweighting": "omniscient",
+                **_TINY_RUN,
+            },
+        },
+    },
+    "baseline": {"epochs": 1},
 }
 
 

@@ -111,6 +111,12 @@ def train(
         t += lr * kappa
         done = step + 1
         if done % cfg.trace_every == 0 or done == cfg.steps:
+            if not bool(torch.isfinite(W).all()):
+                raise QwemInputError(
+                    f"train.runs.{cfg.name} diverged by step {done} (W is no longer "
+                    f"finite at learning rate {lr:g}); lower its lr (or raise "
+                    "train.batch_size) and rerun"
+                )
             state["trace"].append(_trace_row(W, done, lr, t, window, cfg))
             window = []
         if done in marks:
