@@ -200,3 +200,18 @@ def read_word2vec(path: str | Path) -> tuple[list[str], NDArray[np.float64]]:
     if len(words) != n:
         raise QwemInputError(f"{path}: header says {n} words, file has {len(words)}")
     return words, np.vstack(rows) if rows else np.zeros((0, dim))
+
+
+def load_shards(
+    tokens: list[Path], offsets: list[Path]
+) -> list[tuple[NDArray[Any], NDArray[np.int64]]]:
+    """Token shards (memory-mapped) with their document offsets, in order."""
+    if len(tokens) != len(offsets):
+        raise QwemInputError(
+            f"{len(tokens)} token shards but {len(offsets)} offsets files; pass one "
+            "offsets file per shard, in the same order"
+        )
+    return [
+        (load_npy(t, mmap=True), load_npy(o))
+        for t, o in zip(tokens, offsets, strict=True)
+    ]

@@ -14,19 +14,10 @@ logger = logging.getLogger(__name__)
 
 def cmd_gensim(a: argparse.Namespace) -> None:
     from qwem import baseline, vocab
-    from qwem.errors import QwemInputError
-    from qwem.io import load_npy, save_npy, write_meta, write_word2vec
+    from qwem.io import load_shards, save_npy, write_meta, write_word2vec
 
-    if len(a.tokens) != len(a.offsets):
-        raise QwemInputError(
-            f"{len(a.tokens)} token shards but {len(a.offsets)} offsets files; "
-            "pass one --offsets file per shard, in the same order"
-        )
     words = vocab.read_vocabulary(a.vocab)
-    shards = [
-        (load_npy(t, mmap=True), load_npy(o))
-        for t, o in zip(a.tokens, a.offsets, strict=True)
-    ]
+    shards = load_shards(a.tokens, a.offsets)
     params = {
         "tokens": [str(t) for t in a.tokens],
         "vocab": str(a.vocab),

@@ -15,21 +15,18 @@ from qwem.cli.common import actions, add_command
 logger = logging.getLogger(__name__)
 
 
-def load_shards(
+def concatenate_shards(
     tokens: list[Path], offsets: list[Path]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate token shards and their document offsets."""
-    from qwem.errors import QwemInputError
-    from qwem.io import load_npy
+    """All token shards as one stream, with document offsets into it."""
+    from qwem.io import load_shards
 
-    if len(tokens) != len(offsets):
-        raise QwemInputError(f"{len(tokens)} token shards but {len(offsets)} offsets")
-    toks, offs, total = [], [np.zeros(1, np.int64)], 0
-    for t, o in zip(tokens, offsets, strict=True):
-        toks.append(load_npy(t))
-        offs.append(load_npy(o)[1:] + total)
-        total += toks[-1].size
-    return np.concatenate(toks), np.concatenate(offs)
+    shards = load_shards(tokens, offsets)
+    starts = np.cumsum([0] + [t.size for t, _ in shards])
+    parts = [np.zeros(1, np.int64)] + [
+        o[1:] + s for (_, o), s in zip(shards, starts, strict=False)
+    ]
+    return np.concatenate([np.asarray(t) for t, _ in shards]), np.concatenate(parts)
 
 
 def cmd_run(a: argparse.Namespace) -> None:
@@ -39,7 +36,7 @@ def cmd_run(a: argparse.Namespace) -> None:
     from qwem.train.loop import Corpus
 
     cfg = TrainConfig.from_dict({**json.loads(a.config), "name": a.run})
-    tokens, offsets = load_shards(a.tokens, a.offsets)
+    tokens, offsets = concatenate_shards(a.tokens, a.offsets)
     p_ij = load_npy(a.p_ij, mmap=True) if cfg.reweighting == "omniscient" else None
     corpus = Corpus(
         tokens, offsets, load_npy(a.unigram), p_ij, a.context_length, a.weighting
