@@ -24,6 +24,12 @@ DOWNLOAD = CORPUS["download"]
 COOCCUR = config["cooccur"]
 SPECTRAL = config["spectral"]
 TRAIN = config["train"]
+RUNS = TRAIN["select"] if TRAIN["select"] is not None else list(TRAIN["runs"])
+if unknown := sorted(set(RUNS) - set(TRAIN["runs"])):
+    raise WorkflowError(
+        f"train.select names runs that train.runs does not define: {unknown}; "
+        f"defined: {sorted(TRAIN['runs'])}"
+    )
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
 TARGET_FILES = [
@@ -78,7 +84,7 @@ wildcard_constraints:
     name=re.escape(NAME),
     part=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     target="M_star|pmi|ppmi|G|P_ij|sgns",
-    run="|".join(TRAIN["runs"]) or "no-runs",
+    run="|".join(RUNS) or "no-runs",
 
 
 def _fingerprint(*sections):
@@ -105,7 +111,7 @@ def get_final_outputs():
         *(f"{RESULTS}/closed_form/{t}.w2v.txt" for t in SPECTRAL["targets"]),
         f"{RESULTS}/closed_form/spectra.csv",
         f"{RESULTS}/closed_form/theory.csv",
-        *(f"{RESULTS}/train/{run}.w2v.txt" for run in TRAIN["runs"]),
+        *(f"{RESULTS}/train/{run}.w2v.txt" for run in RUNS),
         f"{RESULTS}/train/gensim.w2v.txt",
     ]
 
