@@ -312,7 +312,7 @@ def test_sgd_step_is_plain_sgd_on_the_batch_loss(kind: str, scheme: str) -> None
     cfg = _cfg(loss=kind, reweighting=scheme, batch_size=B, negative_weight=nu)
     W0 = torch.randn(V, 3, generator=torch.Generator().manual_seed(1), dtype=F64)
     W = W0.clone()
-    loss = loop._sgd_step(W, sampler, psi, cfg, lr, torch.Generator().manual_seed(11))
+    loss = loop.sgd_step(W, sampler, psi, cfg, lr, torch.Generator().manual_seed(11))
 
     # the same batch again, and the same loss written out, through autograd
     i, j, weight, jn, weight_n = sampler.sample(B, torch.Generator().manual_seed(11))
@@ -511,13 +511,13 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
     assert not (out / "W.npy").exists() and not (out / "trace.csv").exists()
     assert torch.load(out / "state.pt", weights_only=False)["step"] == N // 2
     monkeypatch.setattr(loop, "_save_state", real_save)
-    real_step, steps_run = loop._sgd_step, []
+    real_step, steps_run = loop.sgd_step, []
 
     def counted_step(*args: Any) -> float:
         steps_run.append(1)
         return real_step(*args)
 
-    monkeypatch.setattr(loop, "_sgd_step", counted_step)
+    monkeypatch.setattr(loop, "sgd_step", counted_step)
     W_resumed = loop.train(corpus, cfg, out)
     assert len(steps_run) == N // 2  # resumed, not restarted
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 
-from qwem.bench import cooccur, corpus, spectral
+from qwem.bench import cooccur, corpus, spectral, train
 
-STAGES = {"corpus": corpus.run, "cooccur": cooccur.run, "spectral": spectral.run}
+STAGES = {
+    "corpus": corpus.run,
+    "cooccur": cooccur.run,
+    "spectral": spectral.run,
+    "train": train.run,
+}
 
 
 def main() -> None:

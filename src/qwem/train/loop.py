@@ -107,7 +107,7 @@ def train(
     bar = progress(range(step, cfg.steps), desc=f"train {cfg.name}", unit="step")
     for step in bar:
         lr = cfg.lr_at(step)
-        window.append(_sgd_step(W, sampler, psi, cfg, lr, gen))
+        window.append(sgd_step(W, sampler, psi, cfg, lr, gen))
         t += lr * kappa
         done = step + 1
         if done % cfg.trace_every == 0 or done == cfg.steps:
@@ -130,7 +130,7 @@ def train(
     return W_final
 
 
-def _sgd_step(
+def sgd_step(
     W: torch.Tensor,
     sampler: PairSampler,
     psi: losses.Reweighting,

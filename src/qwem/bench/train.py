@@ -1,0 +1,118 @@
+"""Training throughput: SGD steps and pairs per second of both losses.
+
+The bundled corpus at V = 10,000 (not repeated); its exact P_i and P_ij; a
+batch of 50,000 positive + 50,000 negative pairs (the paper's) on the best
+device present (CUDA if PyTorch sees one, else CPU), float32 and float64; a
+fixed number of steps after a warm-up. On CUDA the GPU utilisation reported by
+``nvidia-smi`` during the timed steps is recorded when available.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from qwem import cooccur, targets
+from qwem.bench.common import report
+from qwem.bench.cooccur import demo_stream
+from qwem.runtime import pick_device
+from qwem.train import TrainConfig, losses
+from qwem.train.loop import initial_embedding, sgd_step
+from qwem.train.sampler import PairSampler
+
+
+def _gpu_utilisation() -> float | None:
+    if not torch.cuda.is_available() or shutil.which("nvidia-smi") is None:
+        return None
+    out = subprocess.run(
+        ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        return float(out.stdout.split()[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
+    """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
+    with tempfile.TemporaryDirectory(dir=".") as tmp:
+        tok, off = demo_stream(Path(tmp), vocab_size=vocab_size, tokens=0)
+    counts = cooccur.count(
+        tok,
+        off,
+        vocab_size=vocab_size,
+        context_length=16,
+        weighting="linear",
+        max_memory_mb=1e9,
+    )
+    p_i = targets.unigram_probs(counts.unigram)
+    p_ij = targets.pair_probs(counts)
+    device = pick_device("auto")
+    rows: list[dict[str, Any]] = []
+    for loss, scheme in (("qwem", "omniscient"), ("sgns", "sgns")):
+        for dtype_name, dtype in (
+            ("float32", torch.float32),
+            ("float64", torch.float64),
+        ):
+            cfg = TrainConfig(
+                loss=loss,
+                reweighting=scheme,
+                negative_weight=1.0,
+                init=0.1,
+                lr=((0, 1.0),),
+                batch_size=batch,
+                steps=steps,
+                dim=200,
+                seed=0,
+                dtype=dtype_name,
+            )
+            sampler = PairSampler(
+                tok,
+                off,
+                context_length=16,
+                weighting="linear",
+                p_i=p_i,
+                negatives="smoothed" if scheme == "sgns" else "uniform",
+                device=device,
+                dtype=dtype,
+            )
+            psi = losses.Reweighting(
+                scheme,
+                torch.as_tensor(p_i, device=device, dtype=dtype),
+                torch.as_tensor(p_ij, device=device, dtype=dtype),
+                subsample=1e-5,
+            )
+            W = initial_embedding(cfg, vocab_size).to(device, dtype)
+            gen = torch.Generator(device).manual_seed(0)
+            for _ in range(3):  # warm-up (allocations, kernels)
+                sgd_step(W, sampler, psi, cfg, 1e-3, gen)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            for _ in range(steps):
+                sgd_step(W, sampler, psi, cfg, 1e-3, gen)
+            util = _gpu_utilisation()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            secs = time.perf_counter() - start
+            rows.append(
+                {
+                    "loss": loss,
+                    "reweighting": scheme,
+                    "dtype": dtype_name,
+                    "device": str(device),
+                    "steps_per_s": steps / secs,
+                    "pairs_per_s": 2 * batch * steps / secs,
+                    "gpu_utilisation_pct": util,
+                }
+            )
+    return report("train", rows, vocab_size=vocab_size, batch_size=batch, dim=200)
