@@ -7,7 +7,8 @@ BIN    := $(CURDIR)/$(VENV)/bin
 # The local install pins the CPU build of torch; GPU users install their own
 # CUDA build of torch first (any version satisfying pyproject.toml is kept).
 TORCH  ?= torch==2.13.0
-CONFIG ?= config/config.yaml
+# an overlay (e.g. config/text8.yaml); empty = the profile's or the embedded default
+CONFIG ?=
 PROFILE ?= default
 CORES  ?= all
 SNAKEMAKE_ARGS ?=
@@ -36,7 +37,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/snakemake --workflow-profile workflow/profiles/$(PROFILE) \
-		--cores $(CORES) $(SNAKEMAKE_ARGS) --configfile $(CONFIG)
+		--cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(CONFIG),--configfile $(CONFIG))
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
