@@ -10,7 +10,7 @@ the top-d eigenvectors and eigenvalues of M*. Methods, all float64:
 * ``torch``: ``torch.linalg.eigh`` on the GPU (float64, TF32 off) when present.
 
 ``auto`` picks ``torch`` when a GPU is present, else ``subspace`` (and
-``eigsh`` if that does not converge in 40 iterations, as on G, whose small
+``eigsh`` if that does not converge in 20 iterations, as on G, whose small
 eigenvalues sit far below its largest); every result
 carries its residuals ``||M u_k - λ_k u_k||`` so the accuracy bar is checked,
 not assumed. Non-positive eigenvalues among the top d are reported and left
@@ -270,7 +270,7 @@ def _rayleigh_ritz(op: _Operator, X: F64) -> tuple[F64, F64, F64]:
 
 
 def _subspace(
-    M: F64, d: int, *, seed: int, tol: float, degree: int = 8, max_outer: int = 40
+    M: F64, d: int, *, seed: int, tol: float, degree: int = 8, max_outer: int = 20
 ) -> tuple[F64, F64]:
     """Chebyshev-filtered block subspace iteration with Rayleigh-Ritz and locking.
 
