@@ -65,6 +65,26 @@ def demo_stream(
     return tok, offsets
 
 
+def demo_corpus(
+    vocab_size: int, context_length: int
+) -> tuple[np.ndarray, np.ndarray, cooccur.PairCounts]:
+    """The bundled corpus (not repeated) at this V: tokens, offsets, exact counts."""
+    with tempfile.TemporaryDirectory(dir=".") as tmp:
+        tok, off = demo_stream(Path(tmp), vocab_size=vocab_size, tokens=0)
+    return (
+        tok,
+        off,
+        cooccur.count(
+            tok,
+            off,
+            vocab_size=vocab_size,
+            context_length=context_length,
+            weighting="linear",
+            max_memory_mb=1e9,
+        ),
+    )
+
+
 def _in_process(
     tok: np.ndarray, off: np.ndarray, V: int, L: int
 ) -> list[dict[str, Any]]:

@@ -9,30 +9,20 @@ against eigh, both relative to max|λ| (the accuracy bar is 1e-8).
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qwem import cooccur, spectral, targets
+from qwem import spectral, targets
 from qwem.bench.common import report
-from qwem.bench.cooccur import demo_stream
+from qwem.bench.cooccur import demo_corpus
 
 
 def demo_m_star(vocab_size: int, context_length: int) -> np.ndarray:
     """M* of the bundled corpus at this vocabulary size, float64 (V, V)."""
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
-        tok, off = demo_stream(Path(tmp), vocab_size=vocab_size, tokens=0)
-    counts = cooccur.count(
-        tok,
-        off,
-        vocab_size=vocab_size,
-        context_length=context_length,
-        weighting="linear",
-        max_memory_mb=1e9,
-    )
+    _, _, counts = demo_corpus(vocab_size, context_length)
     p_i = targets.unigram_probs(counts.unigram)
     return targets.m_star(targets.pair_probs(counts), p_i, p_i)
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from qwem import cooccur, targets
+from qwem import targets
 from qwem.bench.common import report
-from qwem.bench.cooccur import demo_stream
+from qwem.bench.cooccur import demo_corpus
 from qwem.runtime import pick_device
 from qwem.train import TrainConfig, losses
 from qwem.train.loop import initial_embedding, sgd_step
@@ -44,16 +43,7 @@ def _gpu_utilisation() -> float | None:
 
 def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
     """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
-        tok, off = demo_stream(Path(tmp), vocab_size=vocab_size, tokens=0)
-    counts = cooccur.count(
-        tok,
-        off,
-        vocab_size=vocab_size,
-        context_length=16,
-        weighting="linear",
-        max_memory_mb=1e9,
-    )
+    tok, off, counts = demo_corpus(vocab_size, 16)
     p_i = targets.unigram_probs(counts.unigram)
     p_ij = targets.pair_probs(counts)
     device = pick_device("auto")
