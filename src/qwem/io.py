@@ -189,7 +189,8 @@ def read_word2vec(path: str | Path) -> tuple[list[str], NDArray[np.float64]]:
         words: list[str] = []
         rows: list[NDArray[np.float64]] = []
         for line in fh:
-            parts = line.rstrip("\n").split(" ")
+            # the word2vec C tool and older gensim end every line with a space
+            parts = line.rstrip().split(" ")
             if len(parts) != dim + 1:
                 raise QwemInputError(
                     f"{path}: line {len(words) + 2} has {len(parts) - 1} values, "

@@ -1,0 +1,290 @@
+"""``qwem evaluate``: Table 1 benchmarks, concepts, agreement, random-matrix tables.
+
+Embeddings are word2vec text files (any, not only the pipeline's); eigenpairs
+are the ``.npz`` of ``qwem spectral solve --eig`` (arrays ``values``,
+``vectors``), whose rows follow ``--vocab``. Every CSV is written atomically
+with a ``.meta.json`` sidecar recording the command's parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qwem.cli.common import actions, add_command, opt_str
+
+logger = logging.getLogger(__name__)
+
+Embedding = tuple[NDArray[np.float64], list[str]]
+
+
+def named_path(text: str) -> tuple[str, Path]:
+    """``NAME=PATH`` (or ``PATH``, named after the file up to its first dot)."""
+    name, sep, path = text.partition("=")
+    if not sep:
+        name, path = Path(text).name.split(".")[0], text
+    if not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, Path(path)
+
+
+def load_embedding(path: Path, vocab: Path | None) -> Embedding:
+    """(W, words) of a word2vec text file or an eigenpairs ``.npz``.
+
+    An ``.npz`` gives W = U Λ^{1/2} over its positive eigenvalues and needs
+    ``vocab`` for its words; a word2vec file is put in vocabulary order and
+    restricted to it when ``vocab`` is given.
+    """
+    from qwem.evaluate import restrict_to_vocabulary
+    from qwem.io import read_word2vec
+    from qwem.vocab import read_vocabulary
+
+    if path.suffix == ".npz":
+        from qwem.rmt import eigen_embedding
+
+        values, vectors, words = load_eigenpairs(path, vocab)
+        return eigen_embedding(values, vectors), words
+    words, W = read_word2vec(path)
+    if vocab is not None:
+        kept, words = restrict_to_vocabulary(W, words, read_vocabulary(vocab))
+        W = np.asarray(kept, dtype=np.float64)
+    logger.info("%s: %d words, dimension %d", path, W.shape[0], W.shape[1])
+    return W, words
+
+
+def load_eigenpairs(
+    path: Path, vocab: Path | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str]]:
+    """(values, vectors, words) of an eigenpairs ``.npz`` and its vocabulary."""
+    from qwem.errors import QwemInputError
+    from qwem.vocab import read_vocabulary
+
+    if vocab is None:
+        raise QwemInputError(f"{path}: eigenpairs carry no words; pass --vocab")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            values = np.asarray(z["values"], np.float64)
+            vectors = np.asarray(z["vectors"], np.float64)
+    except (OSError, KeyError, ValueError) as exc:
+        raise QwemInputError(
+            f"{path}: not an eigenpairs .npz with 'values' and 'vectors' ({exc}); "
+            "rerun qwem spectral solve"
+        ) from exc
+    words = read_vocabulary(vocab)
+    if vectors.shape[0] != len(words):
+        raise QwemInputError(
+            f"{path}: {vectors.shape[0]} rows but {vocab} has {len(words)} words; "
+            "pass the vocabulary the target was built on"
+        )
+    return values, vectors, words
+
+
+def write_csv(table: Any, path: Path, a: argparse.Namespace) -> None:
+    """Write ``table`` atomically, with the command's parameters as a sidecar."""
+    from qwem.io import atomic_text, write_meta
+
+    with atomic_text(path, compress=False) as fh:
+        table.to_csv(fh, index=False, lineterminator="\n")
+    params = {k: v for k, v in vars(a).items() if k != "func"}
+    write_meta(path, params, rows=len(table))
+    logger.info("wrote %s (%d rows)", path, len(table))
+
+
+def cmd_table(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qwem import evaluate
+
+    questions = evaluate.load_analogies(a.questions)
+    similarity = evaluate.similarity_benchmarks(a.men)
+    rows, analogies, sims = [], [], []
+    for name, path in a.embedding:
+        W, words = load_embedding(path, a.vocab)
+        res = evaluate.model_benchmarks(
+            W, words, questions=questions, similarity=similarity
+        )
+        rows.append({"model": name, **res.row()})
+        analogies.append(res.analogies.assign(model=name))
+        sims.append(res.similarity.assign(model=name))
+    table = pd.DataFrame(rows)
+    print(table.to_string(index=False))
+    if a.out:
+        write_csv(table, a.out, a)
+    if a.analogies_out:
+        write_csv(pd.concat(analogies, ignore_index=True), a.analogies_out, a)
+    if a.similarity_out:
+        write_csv(pd.concat(sims, ignore_index=True), a.similarity_out, a)
+
+
+def cmd_concepts(a: argparse.Namespace) -> None:
+    from qwem import evaluate
+
+    if a.input.suffix == ".npz":
+        values, vectors, words = load_eigenpairs(a.input, a.vocab)
+        order = np.argsort(-values, kind="stable")[: a.directions]
+        directions, basis = evaluate.orient(vectors[:, order]), "eigenvector"
+    else:
+        W, words = load_embedding(a.input, a.vocab)
+        directions, basis = evaluate.pca_directions(W, a.directions), "pca"
+    table = evaluate.concept_table(directions, words, top=a.top, among=a.among)
+    table.insert(0, "basis", basis)
+    print(table.head(2 * a.top).to_string(index=False))
+    write_csv(table, a.out, a)
+
+
+def cmd_agreement(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qwem import evaluate
+    from qwem.errors import QwemInputError
+
+    names = [name for name, _ in a.embedding]
+    if len(names) < 2 or len(set(names)) < len(names):
+        raise QwemInputError(
+            f"agreement needs two or more --embedding with distinct names, got {names}"
+        )
+    models = {name: load_embedding(path, a.vocab) for name, path in a.embedding}
+    common = _common_words(models)
+    overlaps, subspaces = [], []
+    for (na, (Wa, wa)), (nb, (Wb, wb)) in itertools.combinations(models.items(), 2):
+        A = Wa[pd.Index(wa).get_indexer(pd.Index(common))]
+        B = Wb[pd.Index(wb).get_indexer(pd.Index(common))]
+        k = min(a.modes, A.shape[1], B.shape[1])
+        m = evaluate.overlap_long(evaluate.overlap_matrix(A, B, k))
+        overlaps.append(m.assign(model_a=na, model_b=nb))
+        for d in (d for d in a.dims if d <= min(A.shape[1], B.shape[1])):
+            s = evaluate.subspace_overlap(A, B, d)
+            subspaces.append({"model_a": na, "model_b": nb, "d": d, "overlap": s})
+            logger.info("%s vs %s: subspace overlap %.4f at d = %d", na, nb, s, d)
+    table = pd.DataFrame(subspaces, columns=["model_a", "model_b", "d", "overlap"])
+    print(table.to_string(index=False))
+    matrix = pd.concat(overlaps, ignore_index=True)
+    write_csv(matrix[["model_a", "model_b", "i", "j", "overlap"]], a.out, a)
+    write_csv(table, a.subspace_out, a)
+
+
+def _common_words(models: dict[str, Embedding]) -> list[str]:
+    """Words every model has, in the first model's order."""
+    first, *rest = (words for _, words in models.values())
+    shared = set(first).intersection(*rest)
+    if len(shared) < len(first):
+        logger.warning("models share %d of %d words", len(shared), len(first))
+    return [w for w in first if w in shared]
+
+
+def cmd_rmt(a: argparse.Namespace) -> None:
+    from qwem import evaluate, rmt
+
+    W, words = load_embedding(a.input, a.vocab)
+    questions = evaluate.load_analogies(a.questions)
+    a.families = a.families or list(rmt.FAMILIES)
+    a.edge_shift = rmt.TW1_MEAN_SHIFT if a.edge_shift is None else a.edge_shift
+    dims = rmt.log_grid(a.d_min, min(a.d_max, W.shape[1]), a.points).tolist()
+    sweep = rmt.family_sweep(W, words, questions, families=a.families, dims=dims)
+    spectra = rmt.spectrum_tables(
+        W,
+        words,
+        questions,
+        families=a.families,
+        dims=a.hist_dims,
+        margin=a.margin,
+        max_outliers=a.max_outliers,
+        edge_shift=a.edge_shift,
+        points=a.density_points,
+    )
+    local = rmt.localisation_table(
+        W, words, questions, families=a.families, modes=a.modes
+    )
+    print(spectra.fits.to_string(index=False))
+    write_csv(sweep, a.sweep_out, a)
+    write_csv(spectra.eigenvalues, a.spectra_out, a)
+    write_csv(spectra.fits, a.fits_out, a)
+    write_csv(spectra.density, a.density_out, a)
+    write_csv(local, a.localisation_out, a)
+
+
+def register(stages: Any) -> None:
+    """Add ``qwem evaluate ...``."""
+    ev = actions(stages, "evaluate", "benchmarks, concepts, agreement, RMT tables")
+    p = add_command(ev, "table", cmd_table, "Table 1: analogies (a, b), WS-353, ...")
+    _embeddings(p, "word2vec text file or eigenpairs .npz")
+    _vocab_and_questions(p)
+    p.add_argument("--men", type=opt_str, help="MEN file; 'none' or absent: NaN")
+    p.add_argument("--out", type=Path, help="Table 1 as CSV")
+    p.add_argument("--analogies-out", type=Path, help="per-category accuracies")
+    p.add_argument("--similarity-out", type=Path, help="similarity rows per model")
+
+    p = add_command(ev, "concepts", cmd_concepts, "top words of eigen/PCA directions")
+    _input(p, "eigenpairs .npz (eigenvectors) or word2vec file (PCA directions)")
+    p.add_argument("--vocab", type=Path, help="vocab.tsv (needed for .npz)")
+    p.add_argument("--directions", type=int, required=True, help="how many")
+    p.add_argument("--top", type=int, default=20, help="words per side (paper: 20)")
+    p.add_argument("--among", type=int, default=4000, help="most frequent words")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = add_command(ev, "agreement", cmd_agreement, "subspace and vector overlaps")
+    _embeddings(p, "word2vec file or eigenpairs .npz (at least two)")
+    p.add_argument("--vocab", type=Path, help="vocab.tsv (needed for .npz)")
+    p.add_argument("--dims", type=int, nargs="+", required=True, help="subspace d")
+    p.add_argument("--modes", type=int, required=True, help="k of the k x k matrix")
+    p.add_argument("--out", type=Path, required=True, help="(v_i . v~_j)^2, long")
+    p.add_argument("--subspace-out", type=Path, required=True)
+
+    p = add_command(ev, "rmt", cmd_rmt, "spiked-model tables of analogy families")
+    _input(p, "eigenpairs .npz (or an embedding already in the eigenbasis)")
+    _vocab_and_questions(p)
+    _rmt_options(p)
+    for name in ("sweep", "spectra", "fits", "density", "localisation"):
+        p.add_argument(f"--{name}-out", type=Path, required=True)
+
+
+def _embeddings(p: argparse.ArgumentParser, help_: str) -> None:
+    p.add_argument(
+        "--embedding",
+        type=named_path,
+        action="append",
+        required=True,
+        metavar="NAME=PATH",
+        help=f"{help_}; repeatable",
+    )
+
+
+def _input(p: argparse.ArgumentParser, help_: str) -> None:
+    p.add_argument("--in", dest="input", type=Path, required=True, help=help_)
+
+
+def _vocab_and_questions(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vocab", type=Path, help="vocab.tsv: restrict and order words")
+    p.add_argument(
+        "--questions", type=Path, help="analogies (default: gensim's Google file)"
+    )
+
+
+def _rmt_options(p: argparse.ArgumentParser) -> None:
+    """Defaults are the paper's protocol (THEORY.md section 6)."""
+    p.add_argument(
+        "--families",
+        nargs="+",
+        metavar="FAMILY",
+        help="keys of qwem.rmt.FAMILIES or Google categories (default: all five)",
+    )
+    p.add_argument("--d-min", type=int, default=4)
+    p.add_argument("--d-max", type=int, default=4096, help="clipped to D")
+    p.add_argument("--points", type=int, default=21, help="log-grid points")
+    p.add_argument("--hist-dims", type=int, nargs="+", default=[128, 256, 512, 1024])
+    p.add_argument("--modes", type=int, default=100, help="localisation modes")
+    p.add_argument("--margin", type=float, default=6.0, help="Tracy-Widom units")
+    p.add_argument("--max-outliers", type=int, default=10)
+    p.add_argument(
+        "--edge-shift",
+        type=float,
+        help="Tracy-Widom units added to the top bulk eigenvalue to estimate λ+ "
+        "(default -E[TW1] = 1.2065; 0 is THEORY.md's literal estimator)",
+    )
+    p.add_argument("--density-points", type=int, default=200)
