@@ -16,6 +16,8 @@ include: "workflow/rules/cooccur.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/spectral.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/rmt.smk"
 
 
 rule all:

@@ -92,6 +92,13 @@ TINY = {
         },
     },
     "baseline": {"epochs": 1},
+    # no download at test time: a synthetic MEN-format file of the repository
+    "evaluate": {
+        "men": {"url": str(DATA / "men-synthetic.txt"), "member": None},
+        "concepts": {"directions": 3, "top": 5, "among": 200},
+        "agreement": {"dims": [1, 2, 4, 8], "modes": 4},
+    },
+    "rmt": {"dim": 64, "hist_dims": [16, 32, 64], "points": 5, "modes": 20},
 }
 
 

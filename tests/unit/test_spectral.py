@@ -10,9 +10,9 @@ import pytest
 from numpy.typing import NDArray
 
 from qwem import closed_form, evaluate, spectral
-from qwem.spectral import krylov
 from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import read_word2vec, write_word2vec
+from qwem.spectral import krylov
 
 ITERATIVE = ("eigsh", "krylov", "subspace", "torch")
 

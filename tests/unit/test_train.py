@@ -315,18 +315,20 @@ def test_sgd_step_is_plain_sgd_on_the_batch_loss(kind: str, scheme: str) -> None
     loss = loop.sgd_step(W, sampler, psi, cfg, lr, torch.Generator().manual_seed(11))
 
     # the same batch again, and the same loss written out, through autograd
-    i, j, weight, jn, weight_n = sampler.sample(B, torch.Generator().manual_seed(11))
+    sample = sampler.sample(B, torch.Generator().manual_seed(11))
+    i, j, weight, iN, jn, weight_n = sample
     # a batch with every kind of index collision: words repeat across and within
     # roles, self-pairs (i = j) occur, and some draws fall outside their document
-    assert (i == j).any() and (i == jn).any() and (weight == 0).any()
-    assert torch.unique(torch.cat([i, j, jn])).numel() == V < 3 * B
+    assert (i == j).any() and (i == jn).any() and (iN == jn).any()
+    assert (weight == 0).any()
+    assert torch.unique(torch.cat([i, j, iN, jn])).numel() == V < 4 * B
     Wg = W0.clone().requires_grad_()
     x = (Wg[i] * Wg[j]).sum(1)
-    xn = (Wg[i] * Wg[jn]).sum(1)
+    xn = (Wg[iN] * Wg[jn]).sum(1)
     batch_loss = (weight * psi.positive(i, j) * losses.positive_loss(kind, x)).sum() / B
     batch_loss = (
         batch_loss
-        + (nu * weight_n * psi.negative(i, jn) * losses.negative_loss(kind, xn)).sum()
+        + (nu * weight_n * psi.negative(iN, jn) * losses.negative_loss(kind, xn)).sum()
         / B
     )
     (grad,) = torch.autograd.grad(batch_loss, Wg)
@@ -376,8 +378,11 @@ def _weighted_histogram(
     gen = torch.Generator().manual_seed(seed)
     sums = {k: np.zeros(V * V) for k in ("pos", "pos2", "neg", "neg2")}
     for _ in range(draws // batch):
-        i, j, weight, jn, weight_n = (a.numpy() for a in sampler.sample(batch, gen))
-        for name, key, w in (("pos", i * V + j, weight), ("neg", i * V + jn, weight_n)):
+        i, j, weight, iN, jn, weight_n = (a.numpy() for a in sampler.sample(batch, gen))
+        if sampler.negatives != "uniform":  # negatives share the positives' centres
+            assert np.array_equal(iN, i)
+        cells = (("pos", i * V + j, weight), ("neg", iN * V + jn, weight_n))
+        for name, key, w in cells:
             sums[name] += np.bincount(key, w, V * V)
             sums[name + "2"] += np.bincount(key, w * w, V * V)
         if sampler.negatives != "uniform":
@@ -433,7 +438,7 @@ def test_smoothed_negatives_follow_p_to_the_three_quarters() -> None:
     draws = 1_000_000
     counts = np.zeros(V)
     for _ in range(20):
-        counts += np.bincount(sampler.sample(50_000, gen)[3].numpy(), minlength=V)
+        counts += np.bincount(sampler.sample(50_000, gen)[4].numpy(), minlength=V)
     q = p_i**0.75 / (p_i**0.75).sum()
     se = np.sqrt(q * (1 - q) / draws)  # binomial standard error
     assert np.max(np.abs(counts / draws - q) / se) < 5.0

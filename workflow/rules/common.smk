@@ -32,6 +32,21 @@ if unknown := sorted(set(RUNS) - set(TRAIN["runs"])):
     )
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
+EVALUATE = config["evaluate"]
+RMT = config["rmt"]
+RMT_DIM = min(RMT["dim"], V - 1)
+# Table 1 rows: trained runs, the gensim baseline and the closed forms
+BENCHMARK_MODELS = [
+    *RUNS,
+    "gensim",
+    *(t for t in ("M_star", "ppmi", "pmi") if t in SPECTRAL["targets"]),
+]
+# models compared by subspace agreement: M*'s eigenvectors, PPMI, trained runs
+AGREEMENT_MODELS = [
+    *(t for t in ("M_star", "ppmi") if t in SPECTRAL["targets"]),
+    *RUNS,
+]
+CONCEPT_MODELS = ["M_star", *RUNS]
 TARGET_FILES = [
     f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
 ]
@@ -85,6 +100,7 @@ wildcard_constraints:
     part=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     target="M_star|pmi|ppmi|G|P_ij|sgns",
     run="|".join(RUNS) or "no-runs",
+    model="|".join(CONCEPT_MODELS),
 
 
 def _fingerprint(*sections):
@@ -113,7 +129,50 @@ def get_final_outputs():
         f"{RESULTS}/closed_form/theory.csv",
         *(f"{RESULTS}/train/{run}.w2v.txt" for run in RUNS),
         f"{RESULTS}/train/gensim.w2v.txt",
+        *get_eval_outputs(),
     ]
+
+
+def get_eval_outputs():
+    """Tables of the evaluation and random-matrix stages."""
+    tables = [f"{RESULTS}/eval/{t}.csv" for t in ("table1", "analogies")]
+    tables += [f"{RESULTS}/eval/concepts_{m}.csv" for m in CONCEPT_MODELS]
+    if len(AGREEMENT_MODELS) >= 2:
+        tables.append(f"{RESULTS}/eval/subspace_overlap.csv")
+    tables += [f"{RESULTS}/rmt/{t}.csv" for t in ("sweep", "fits", "localisation")]
+    return tables
+
+
+def _model_file(model):
+    """The file an evaluation reads for a model name."""
+    if model in TRAIN["runs"] or model == "gensim":
+        return f"{RESULTS}/train/{model}.w2v.txt"
+    return f"{RESULTS}/closed_form/{model}.eig.npz"
+
+
+def get_benchmark_embeddings(wildcards):
+    """Named inputs of Table 1, one per model."""
+    return {m: _model_file(m) for m in BENCHMARK_MODELS}
+
+
+def get_agreement_embeddings(wildcards):
+    """Named inputs of the agreement tables."""
+    return {m: _model_file(m) for m in AGREEMENT_MODELS}
+
+
+def get_concept_input(wildcards):
+    """M*'s eigenpairs, or a trained embedding (its PCA directions)."""
+    return _model_file(wildcards.model)
+
+
+def named_inputs(input, models):
+    """``--embedding NAME=PATH`` options for the named inputs."""
+    return " ".join(f"--embedding {m}={input[m]}" for m in models)
+
+
+def rmt_solver():
+    """The RMT basis needs D eigenpairs: a full solve once D is a large part of V."""
+    return "eigh" if 8 * RMT_DIM >= V else SPECTRAL["solver"]
 
 
 def count_mem_mb(input_mb):
@@ -130,6 +189,47 @@ def merge_mem_mb(input_mb):
 def targets_mem_mb():
     """Memory of the targets: dense P (8 V^2 bytes) plus row blocks."""
     return int(1.2 * 8 * V * V / 2**20 + 1000)
+
+
+def targets_runtime(attempt):
+    """Minutes for the V x V targets (20 per 10^8 entries), times the attempt."""
+    return attempt * int(10 + 20 * V * V / 1e8)
+
+
+def solve_threads():
+    """Threads of one eigensolve: one per 1,250 vocabulary words, 1 to 8."""
+    return min(8, max(1, V // 1250))
+
+
+def solve_runtime(attempt):
+    """Minutes for one top-d eigensolve (cost ~ V^2 d), times the attempt."""
+    return attempt * int(10 + 20 * V * V * config["dim"] / 2e10)
+
+
+def _run_settings(run):
+    """A training run's entry over the train defaults (batch_size, dtype, steps)."""
+    return {**TRAIN, **TRAIN["runs"][run]}
+
+
+def train_threads(wildcards):
+    """CPU threads of one training run: one per 250,000 batch x d entries, 1 to 8."""
+    run = _run_settings(wildcards.run)
+    return min(8, max(1, run["batch_size"] * config["dim"] // 250_000))
+
+
+def train_runtime(wildcards, attempt):
+    """Minutes of one training run at a cautious GPU rate, times the attempt."""
+    # 5 M pairs/s (half in float64) plus 30 for checkpoints; a retry resumes
+    run = _run_settings(wildcards.run)
+    rate = 5e6 if run["dtype"] == "float32" else 2.5e6
+    return attempt * int(30 + run["steps"] * run["batch_size"] / rate / 60)
+
+
+def gensim_runtime(input_mb, attempt):
+    """Minutes of the gensim baseline over the uint16 token shards, times the attempt."""
+    # a cautious 200,000 words/s per worker (the demo measures ~400,000)
+    words = config["baseline"]["epochs"] * input_mb * 2**20 / 2
+    return attempt * int(10 + words / (2e5 * config["baseline"]["threads"]) / 60)
 
 
 def get_dump_file(wildcards):

@@ -12,7 +12,7 @@ rule count_cooccurrences:
     benchmark:
         "results/{name}/benchmarks/count_cooccurrences/{part}.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     threads: 1
     resources:
         mem_mb=lambda wildcards, input: count_mem_mb(input.size_mb),
@@ -40,7 +40,7 @@ rule merge_cooccurrences:
     benchmark:
         "results/{name}/benchmarks/merge_cooccurrences/counts.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=lambda wildcards, input: merge_mem_mb(input.size_mb),
         runtime=30,

@@ -13,7 +13,7 @@ rule download_dump_part:
     retries: 2
     localrule: True
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     params:
         url=get_part_url,
         sha1=get_part_sha1,
@@ -37,7 +37,7 @@ rule fetch_text8:
     retries: 2
     localrule: True
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     params:
         url=CORPUS["text8"]["url"],
         size=opt(CORPUS["text8"]["bytes"]),
@@ -64,7 +64,7 @@ rule split_text8:
     benchmark:
         "results/{name}/benchmarks/split_text8/text8.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=2000,
         runtime=20,
@@ -90,7 +90,7 @@ rule extract_dump_part:
     wildcard_constraints:
         part=r"bundled-sample|enwiki-\d+-p\d+p\d+",
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     threads: config["resources"]["extract_threads"]
     resources:
         mem_mb=lambda wildcards, threads: 1000 + 500 * threads,
@@ -112,7 +112,10 @@ rule extract_vital_summaries:
     benchmark:
         "results/{name}/benchmarks/extract_vital_summaries/bundled-vital.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
+    resources:
+        mem_mb=lambda wildcards, input: 1000 + 4 * int(input.size_mb),
+        runtime=lambda wildcards, input: 10 + int(input.size_mb / 5),
     params:
         min_words=CORPUS["bundled"]["min_summary_words"],
     shell:

@@ -14,11 +14,11 @@ rule solve_closed_form:
     benchmark:
         "results/{name}/benchmarks/solve_closed_form/{target}.tsv"
     conda:
-        "../../envs/qwem.yaml"
-    threads: workflow.cores
+        "../../envs/torch.yaml"
+    threads: solve_threads()
     resources:
         mem_mb=lambda wildcards, input: int(3 * input.size_mb + 1000),
-        runtime=120,
+        runtime=lambda wildcards, attempt: solve_runtime(attempt),
     params:
         dim=config["dim"],
         solver=config["spectral"]["solver"],
@@ -42,7 +42,7 @@ rule tabulate_spectra:
         "results/{name}/benchmarks/tabulate_spectra/spectra.tsv"
     localrule: True
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     shell:
         "qwem spectral spectra {input:q} --out {output:q} > {log:q} 2>&1"
 
@@ -59,7 +59,7 @@ rule predict_dynamics:
         "results/{name}/benchmarks/predict_dynamics/theory.tsv"
     localrule: True
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/torch.yaml"
     params:
         dim=config["dim"],
         inits=" ".join(str(i) for i in config["theory"]["inits"]),

@@ -12,10 +12,10 @@ rule compute_targets:
     benchmark:
         "results/{name}/benchmarks/compute_targets/targets.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=targets_mem_mb(),
-        runtime=60,
+        runtime=lambda wildcards, attempt: targets_runtime(attempt),
     params:
         outdir=lambda wildcards: f"results/{wildcards.name}/stats",
         fingerprint=CONFIG_FINGERPRINT,

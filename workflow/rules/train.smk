@@ -18,12 +18,12 @@ rule train_model:
     benchmark:
         "results/{name}/benchmarks/train_model/{run}.tsv"
     conda:
-        "../../envs/qwem.yaml"
-    threads: workflow.cores
+        "../../envs/torch.yaml"
+    threads: train_threads
     resources:
         gpu=1,
         mem_mb=lambda wildcards, input: int(2 * input.size_mb + 2000),
-        runtime=720,
+        runtime=train_runtime,
     params:
         settings=get_run_settings,
         context_length=config["context_length"],
@@ -50,11 +50,11 @@ rule train_gensim:
     benchmark:
         "results/{name}/benchmarks/train_gensim/gensim.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     threads: config["baseline"]["threads"]
     resources:
         mem_mb=lambda wildcards, input: int(20 * input.size_mb + 1000),
-        runtime=600,
+        runtime=lambda wildcards, input, attempt: gensim_runtime(input.size_mb, attempt),
     params:
         dim=config["dim"],
         window=config["context_length"],

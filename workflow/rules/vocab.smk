@@ -11,7 +11,7 @@ rule count_words:
     benchmark:
         "results/{name}/benchmarks/count_words/{part}.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=lambda wildcards, input: 1000 + 8 * int(input.size_mb),
         runtime=lambda wildcards, input: 10 + int(input.size_mb / 5),
@@ -31,7 +31,7 @@ rule build_vocab:
     benchmark:
         "results/{name}/benchmarks/build_vocab/vocab.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=lambda wildcards, input: 1000 + 10 * int(input.size_mb),
         runtime=30,
@@ -54,7 +54,7 @@ rule tokenize_part:
     benchmark:
         "results/{name}/benchmarks/tokenize_part/{part}.tsv"
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     resources:
         mem_mb=lambda wildcards, input: 1000 + 12 * int(input.size_mb),
         runtime=lambda wildcards, input: 10 + int(input.size_mb / 5),
@@ -77,6 +77,6 @@ rule summarize_corpus:
         "results/{name}/benchmarks/summarize_corpus/summary.tsv"
     localrule: True
     conda:
-        "../../envs/qwem.yaml"
+        "../../envs/cpu.yaml"
     shell:
         "qwem vocab summarize {input:q} --out {output:q} > {log:q} 2>&1"

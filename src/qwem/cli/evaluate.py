@@ -122,6 +122,67 @@ def cmd_table(a: argparse.Namespace) -> None:
         write_csv(pd.concat(sims, ignore_index=True), a.similarity_out, a)
 
 
+def cmd_fetch_men(a: argparse.Namespace) -> None:
+    """Download MEN (plain text, or a member of a .tar.gz / .zip).
+
+    Unreachable source (offline, 404, retries exhausted): an EMPTY output file
+    and a warning, so the benchmark table shows MEN as unavailable; delete the
+    file and rerun once online. A wrong checksum or an unreadable file is an
+    error and leaves nothing behind.
+    """
+    import tarfile
+    import zipfile
+
+    from qwem.corpus.download import download
+    from qwem.errors import QwemDownloadError, QwemInputError
+    from qwem.evaluate import load_men
+    from qwem.io import atomic_path
+
+    raw = a.out.with_name(a.out.name + ".download")
+    try:
+        download(a.url, raw, sha256=a.sha256, retries=a.retries, timeout_s=a.timeout)
+    except QwemDownloadError as exc:
+        if "mismatch" in str(exc):
+            raise
+        Path(f"{raw}.part").unlink(missing_ok=True)
+        logger.warning(
+            "MEN is not available (%s); the table reports it as missing. "
+            "Delete %s and rerun when %s can be reached.",
+            exc,
+            a.out,
+            a.url,
+        )
+        with atomic_path(a.out) as tmp:
+            tmp.write_bytes(b"")
+        return
+    try:
+        if tarfile.is_tarfile(raw):
+            with tarfile.open(raw) as tar:
+                member = tar.extractfile(a.member or "")
+                data = member.read() if member else b""
+        elif zipfile.is_zipfile(raw):
+            with zipfile.ZipFile(raw) as zf:
+                data = zf.read(a.member or "")
+        else:
+            data = raw.read_bytes()
+    except (KeyError, OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        raise QwemInputError(
+            f"{a.url}: cannot read member {a.member!r} of the archive ({exc}); "
+            "set evaluate.men.member to the path of the MEN text file inside it"
+        ) from exc
+    finally:
+        raw.unlink(missing_ok=True)
+    with atomic_path(a.out) as tmp:
+        tmp.write_bytes(data)
+        pairs = load_men(tmp)
+        if pairs is None or len(pairs) < 100:
+            raise QwemInputError(
+                f"{a.url}: not a MEN file (expected ~3,000 'word1 word2 score' "
+                "lines); check evaluate.men.url / member"
+            )
+    logger.info("MEN: %d pairs -> %s", len(pairs), a.out)
+
+
 def cmd_concepts(a: argparse.Namespace) -> None:
     from qwem import evaluate
 
@@ -178,12 +239,33 @@ def _common_words(models: dict[str, Embedding]) -> list[str]:
     return [w for w in first if w in shared]
 
 
+def usable_families(questions: Any, words: list[str], families: list[str]) -> list[str]:
+    """The families with at least 2 in-vocabulary pairs (a small V lacks some)."""
+    from qwem import rmt
+    from qwem.errors import QwemInputError
+
+    usable = []
+    for family in families:
+        try:
+            rmt.family_pairs(questions, words, family)
+        except QwemInputError as exc:
+            logger.warning("skipping %s", exc)
+        else:
+            usable.append(family)
+    if not usable:
+        raise QwemInputError(
+            f"no analogy family among {families} has 2 in-vocabulary pairs; "
+            "raise vocab_size"
+        )
+    return usable
+
+
 def cmd_rmt(a: argparse.Namespace) -> None:
     from qwem import evaluate, rmt
 
     W, words = load_embedding(a.input, a.vocab)
     questions = evaluate.load_analogies(a.questions)
-    a.families = a.families or list(rmt.FAMILIES)
+    a.families = usable_families(questions, words, a.families or list(rmt.FAMILIES))
     a.edge_shift = rmt.TW1_MEAN_SHIFT if a.edge_shift is None else a.edge_shift
     dims = rmt.log_grid(a.d_min, min(a.d_max, W.shape[1]), a.points).tolist()
     sweep = rmt.family_sweep(W, words, questions, families=a.families, dims=dims)
@@ -219,6 +301,14 @@ def register(stages: Any) -> None:
     p.add_argument("--out", type=Path, help="Table 1 as CSV")
     p.add_argument("--analogies-out", type=Path, help="per-category accuracies")
     p.add_argument("--similarity-out", type=Path, help="similarity rows per model")
+
+    p = add_command(ev, "fetch-men", cmd_fetch_men, "download the MEN similarity set")
+    p.add_argument("--url", required=True, help="http(s)://, file:// or a path")
+    p.add_argument("--member", type=opt_str, help="file inside a .tar.gz / .zip")
+    p.add_argument("--sha256", type=opt_str, help="expected digest of the download")
+    p.add_argument("--retries", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    p.add_argument("--out", type=Path, required=True)
 
     p = add_command(ev, "concepts", cmd_concepts, "top words of eigen/PCA directions")
     _input(p, "eigenpairs .npz (eigenvectors) or word2vec file (PCA directions)")

@@ -90,13 +90,17 @@ def load_men(path: str | Path | None) -> pd.DataFrame | None:
     every word carries such a tag the tags are stripped.
 
     Returns:
-        The pairs, or None (with a warning) when ``path`` is None or missing.
+        The pairs, or None (with a warning) when ``path`` is None, missing or
+        empty (the pipeline's marker of a download that was not possible).
     """
-    if path is None or not Path(path).is_file():
+    if path is None or not Path(path).is_file() or Path(path).stat().st_size == 0:
+        why = "no path given" if path is None else f"{path} not found"
+        if path is not None and Path(path).is_file():
+            why = f"{path} is empty: the download was not possible"
         logger.warning(
             "MEN not available (%s); its Table 1 column will be NaN. Pass the "
             "downloaded MEN_dataset_natural_form_full file to include it.",
-            "no path given" if path is None else f"{path} not found",
+            why,
         )
         return None
     pairs = load_similarity(path)

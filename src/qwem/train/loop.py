@@ -139,20 +139,22 @@ def sgd_step(
     gen: torch.Generator,
 ) -> float:
     """One plain SGD step on B positive and B negative pairs; returns the loss."""
-    i, j, weight, jn, weight_n = sampler.sample(cfg.batch_size, gen)
-    Wi, Wj, Wn = W[i], W[j], W[jn]  # (B, d) each, gathered before any update
+    i, j, weight, iN, jN, weight_n = sampler.sample(cfg.batch_size, gen)
+    # rows gathered before any update
+    Wi, Wj, WiN, WjN = W[i], W[j], W[iN], W[jN]  # (B, d) each
     x = (Wi * Wj).sum(1)
-    xn = (Wi * Wn).sum(1)
+    xn = (WiN * WjN).sum(1)
     wp = weight * psi.positive(i, j) / cfg.batch_size
-    wn = cfg.negative_weight * weight_n * psi.negative(i, jn) / cfg.batch_size
+    wn = cfg.negative_weight * weight_n * psi.negative(iN, jN) / cfg.batch_size
     loss = (wp * losses.positive_loss(cfg.loss, x)).sum() + (
         wn * losses.negative_loss(cfg.loss, xn)
     ).sum()
     gp = (wp * losses.positive_grad(cfg.loss, x))[:, None]  # (B, 1)
     gn = (wn * losses.negative_grad(cfg.loss, xn))[:, None]
-    W.index_add_(0, i, gp * Wj + gn * Wn, alpha=-lr)
+    W.index_add_(0, i, gp * Wj, alpha=-lr)
     W.index_add_(0, j, gp * Wi, alpha=-lr)
-    W.index_add_(0, jn, gn * Wi, alpha=-lr)
+    W.index_add_(0, iN, gn * WjN, alpha=-lr)
+    W.index_add_(0, jN, gn * WiN, alpha=-lr)
     return float(loss)
 
 

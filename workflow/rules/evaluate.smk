@@ -1,0 +1,92 @@
+# Evaluation: Table 1 benchmarks, concepts, subspace agreement (THEORY.md section 5).
+
+
+rule fetch_men:
+    output:
+        "results/{name}/eval/MEN.txt",
+    log:
+        "results/{name}/logs/fetch_men/MEN.log",
+    benchmark:
+        "results/{name}/benchmarks/fetch_men/MEN.tsv"
+    retries: 1
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        url=EVALUATE["men"]["url"],
+        member=EVALUATE["men"]["member"] or "none",
+        sha256=EVALUATE["men"]["sha256"] or "none",
+    shell:
+        "qwem evaluate fetch-men --url {params.url:q} --member {params.member:q}"
+        " --sha256 {params.sha256} --out {output:q} > {log:q} 2>&1"
+
+
+rule evaluate_table:
+    input:
+        unpack(get_benchmark_embeddings),
+        vocab="results/{name}/corpus/vocab.tsv",
+        men="results/{name}/eval/MEN.txt",
+    output:
+        table="results/{name}/eval/table1.csv",
+        analogies="results/{name}/eval/analogies.csv",
+        similarity="results/{name}/eval/similarity.csv",
+    log:
+        "results/{name}/logs/evaluate_table/table1.log",
+    benchmark:
+        "results/{name}/benchmarks/evaluate_table/table1.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, input: int(3 * input.size_mb + 1000),
+    params:
+        embeddings=lambda wildcards, input: named_inputs(input, BENCHMARK_MODELS),
+    shell:
+        "qwem evaluate table {params.embeddings} --vocab {input.vocab:q}"
+        " --men {input.men:q} --out {output.table:q}"
+        " --analogies-out {output.analogies:q}"
+        " --similarity-out {output.similarity:q} > {log:q} 2>&1"
+
+
+rule concepts:
+    input:
+        model=get_concept_input,
+        vocab="results/{name}/corpus/vocab.tsv",
+    output:
+        "results/{name}/eval/concepts_{model}.csv",
+    log:
+        "results/{name}/logs/concepts/{model}.log",
+    benchmark:
+        "results/{name}/benchmarks/concepts/{model}.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        directions=EVALUATE["concepts"]["directions"],
+        top=EVALUATE["concepts"]["top"],
+        among=EVALUATE["concepts"]["among"],
+    shell:
+        "qwem evaluate concepts --in {input.model:q} --vocab {input.vocab:q}"
+        " --directions {params.directions} --top {params.top}"
+        " --among {params.among} --out {output:q} > {log:q} 2>&1"
+
+
+rule agreement:
+    input:
+        unpack(get_agreement_embeddings),
+        vocab="results/{name}/corpus/vocab.tsv",
+    output:
+        matrix="results/{name}/eval/overlap_matrix.csv",
+        subspace="results/{name}/eval/subspace_overlap.csv",
+    log:
+        "results/{name}/logs/agreement/agreement.log",
+    benchmark:
+        "results/{name}/benchmarks/agreement/agreement.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        embeddings=lambda wildcards, input: named_inputs(input, AGREEMENT_MODELS),
+        dims=" ".join(str(d) for d in EVALUATE["agreement"]["dims"]),
+        modes=EVALUATE["agreement"]["modes"],
+    shell:
+        "qwem evaluate agreement {params.embeddings} --vocab {input.vocab:q}"
+        " --dims {params.dims} --modes {params.modes} --out {output.matrix:q}"
+        " --subspace-out {output.subspace:q} > {log:q} 2>&1"
