@@ -18,9 +18,11 @@ include: "workflow/rules/spectral.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/rmt.smk"
+include: "workflow/rules/plots.smk"
 
 
 rule all:
     default_target: True
     input:
         get_final_outputs(),
+        get_figure_outputs(),

@@ -82,7 +82,8 @@ def test_block_lanczos_restarts_on_a_clustered_spectrum(
     M = _planted(values, seed=5)
     ref_w = np.linalg.eigvalsh(M)[::-1][:40]
     with caplog.at_level(logging.INFO, logger="qwem.spectral.krylov"):
-        w, U = krylov.block_lanczos(M, 40, seed=1, tol=1e-11, block=8, basis=160)
+        w, U, _ = krylov.block_lanczos(M, 40, seed=1, tol=1e-11, block=8, basis=160)
+    w, U = w[:40], U[:, :40]
     assert "restarts" in caplog.text and " 0 restarts" not in caplog.text
     np.testing.assert_allclose(w, ref_w, rtol=0, atol=1e-10 * 2000.0)
     res = np.linalg.norm(M @ U - U * w, axis=0)

@@ -297,3 +297,77 @@ def get_token_infos(wildcards):
 def opt(value):
     """A config value on a qwem command line ('none' for null)."""
     return "none" if value is None else value
+
+
+# --- figures (plots.smk)
+PLOTS = {"dpi": 150, "modes": 10, "labels": 8, "among": 1000}
+
+
+def _run(loss, small):
+    """A configured run with this loss (SGD-trained) at small (<= 1e-6) or large init."""
+    for run in RUNS:
+        spec = TRAIN["runs"][run]
+        reweight = "omniscient" if loss == "qwem" else "sgns"
+        if spec["loss"] == loss and spec["reweighting"] == reweight:
+            if (spec["init"] <= 1e-6) == small:
+                return run
+    return None
+
+
+def _trace(run):
+    return f"{RESULTS}/train/{run}/trace.csv"
+
+
+def _ablation_runs():
+    """Runs of the ablation grid present in RUNS: option name -> run."""
+    wanted = {
+        "sgns": "sgns_large",
+        "quartic": "ablation_quartic",
+        "setting31": "ablation_setting31",
+        "qwem": "qwem_large",
+    }
+    return {k: r for k, r in wanted.items() if r in RUNS}
+
+
+def get_fig1_input(wildcards):
+    """Traces and final W of a small-init QWEM run and SGNS run."""
+    files = {"theory": f"{RESULTS}/closed_form/theory.csv"}
+    files["vocab"] = f"{RESULTS}/corpus/vocab.tsv"
+    for key, loss in (("qwem", "qwem"), ("sgns", "sgns")):
+        run = _run(loss, True) or _run(loss, False)
+        if run:
+            files[key] = _trace(run)
+            files[f"{key}_W"] = f"{RESULTS}/train/{run}/W.npy"
+    return files
+
+
+def get_fig2_input(wildcards):
+    """Traces of QWEM and SGNS at large and small init (those configured)."""
+    files = {"theory": f"{RESULTS}/closed_form/theory.csv"}
+    for loss in ("qwem", "sgns"):
+        for size, small in (("large", False), ("small", True)):
+            if run := _run(loss, small):
+                files[f"{loss}_{size}"] = _trace(run)
+    return files
+
+
+def trace_options(input, keys):
+    """``--<key> PATH`` options for the named inputs present."""
+    return " ".join(
+        f"--{k.replace('_', '-')} {input[k]}" for k in keys if k in input.keys()
+    )
+
+
+def get_figure_outputs():
+    """Figures and tables that the configured runs and targets allow."""
+    figs = ["fig3", "fig4", "appendix_top1"]
+    if _run("qwem", True) or _run("qwem", False):
+        figs += ["fig1", "fig2"]
+    if len(_ablation_runs()) >= 2:
+        figs.append("appendix_ablation")
+    if len(AGREEMENT_MODELS) >= 2:
+        figs.append("appendix_overlap")
+    figs.append("appendix_spectra")
+    out = [f"{RESULTS}/figures/{f}.{ext}" for f in figs for ext in ("png", "pdf")]
+    out += [f"{RESULTS}/tables/table1.{ext}" for ext in ("csv", "md")]
+    return out

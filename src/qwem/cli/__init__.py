@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from qwem import __version__
-from qwem.cli import baseline, corpus, evaluate, spectral, stats, train, vocab
+from qwem.cli import baseline, corpus, evaluate, plots, spectral, stats, train, vocab
 from qwem.errors import QwemError
 
 logger = logging.getLogger(__name__)
-STAGES = (corpus, vocab, stats, spectral, train, baseline, evaluate)
+STAGES = (corpus, vocab, stats, spectral, train, baseline, evaluate, plots)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ import scipy.sparse.linalg
 from numpy.typing import NDArray
 
 from qwem.errors import QwemConfigError, QwemInputError
-from qwem.spectral.krylov import block_lanczos
+from qwem.spectral.krylov import krylov_eigenpairs
 from qwem.spectral.subspace import NoConvergence, subspace
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def top_eigenpairs(
     elif method == "torch":
         w, U = _torch_eigh(M, d)
     else:
-        solver = block_lanczos if method == "krylov" else subspace
+        solver = krylov_eigenpairs if method == "krylov" else subspace
         try:
             w, U = solver(M, d, seed=seed, tol=tol)
         except NoConvergence as exc:
