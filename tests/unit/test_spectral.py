@@ -168,3 +168,43 @@ def test_non_symmetric_input_is_refused() -> None:
         QwemInputError, match=r"expected a square matrix, got shape \(3, 4\)"
     ):
         spectral.check_symmetric(np.zeros((3, 4)), name="x")
+
+
+def _offset_matrix() -> NDArray[np.float64]:
+    """A planted spectrum plus a large common offset (M* of a small corpus is
+    -2 wherever a pair was never seen)."""
+    k = np.arange(1, 801)
+    values = 30.0 * k**-0.3
+    values[400:] *= -1.0
+    return _planted(values, seed=6) - 1.8
+
+
+def test_krylov_single_precision_basis_meets_the_float64_bar(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    M = _offset_matrix()
+    ref = np.linalg.eigvalsh(M)
+    scale = np.abs(ref).max()
+    with caplog.at_level(logging.INFO, logger="qwem.spectral"):
+        pairs = spectral.top_eigenpairs(M, 30, method="krylov", seed=0, tol=1e-8)
+    assert "float32 products" in caplog.text and "float64" not in caplog.text
+    np.testing.assert_allclose(pairs.values, ref[::-1][:30], rtol=0, atol=1e-8 * scale)
+    assert pairs.residuals.max() <= 1e-8 * scale  # recomputed in float64
+
+
+def test_krylov_falls_back_to_float64_when_single_precision_is_not_enough(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    M = _offset_matrix()
+    scale = np.abs(np.linalg.eigvalsh(M)).max()
+    exact = krylov._Products.__call__
+
+    def noisy(self: krylov._Products, Q: NDArray[np.float64]) -> NDArray[np.float64]:
+        Y = exact(self, Q)  # single-precision products made far too coarse
+        return Y + (1e-5 * scale if self.M32 is not None else 0.0) * np.sign(Y)
+
+    monkeypatch.setattr(krylov._Products, "__call__", noisy)
+    with caplog.at_level(logging.INFO, logger="qwem.spectral"):
+        pairs = spectral.top_eigenpairs(M, 30, method="krylov", seed=0, tol=1e-8)
+    assert "solving again in float64" in caplog.text
+    assert pairs.residuals.max() <= 1e-8 * scale
