@@ -18,11 +18,12 @@ export PATH := $(BIN):$(PATH)
 
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench lint format report clean-venv help
+.PHONY: install run test test-fast test-cluster bench lint format report clean-venv help
 
 help:
 	@echo "make run    [CONFIG=config/text8.yaml] [CORES=2]  run the pipeline"
 	@echo "make test                                       lint + the test suite"
+	@echo "make test-cluster                               tiny DAG on a local SLURM cluster (root)"
 	@echo "make bench                                      benchmarks -> results/bench/"
 	@echo "make lint | format | install"
 
@@ -35,9 +36,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev,slurm]'
 	touch $@
 
+SMK = $(BIN)/snakemake --workflow-profile workflow/profiles/$(PROFILE) \
+	$(if $(CONFIG),--configfile $(CONFIG))
+RUN_NAME = $$($(BIN)/python -c 'import sys; from qwem.config import run_name; \
+	print(run_name(*sys.argv[1:]))' workflow/profiles/$(PROFILE)/config.yaml $(CONFIG))
+
+# the whole DAG, then the HTML report (figures and tables with their captions)
 run: $(STAMP)
-	$(BIN)/snakemake --workflow-profile workflow/profiles/$(PROFILE) \
-		--cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(CONFIG),--configfile $(CONFIG))
+	$(SMK) --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(MAKE) --no-print-directory report
+
+report: $(STAMP)
+	$(SMK) --cores 1 --report "results/$(RUN_NAME)/report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -50,7 +60,12 @@ test: lint
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not workflow" -x -q
+	$(BIN)/python -m pytest -m "not workflow and not cluster" -x -q
+
+# installs Debian's slurm-wlm + munge and starts a one-node cluster (root, apt):
+# tests/cluster/slurm_local.sh; a few minutes
+test-cluster: $(STAMP)
+	$(BIN)/python -m pytest -m cluster tests/cluster -v
 
 bench: $(STAMP)
 	TQDM_DISABLE=1 $(BIN)/python -m qwem.bench $(STAGES)

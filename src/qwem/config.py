@@ -101,3 +101,25 @@ def format_problems(problems: list[str], source: str = "config") -> str:
     """The error text shown before Snakemake stops (no job has run)."""
     body = "\n".join(f"  - {p}" for p in problems)
     return f"invalid {source}:\n{body}\nFix the key(s) above and rerun."
+
+
+def run_name(profile: str | Path, overlay: str | Path | None = None) -> str:
+    """The ``name`` a run gets: the last config file that sets it wins.
+
+    Files: ``config/config.yaml``, then the profile's ``configfile`` list (or
+    ``overlay`` when given, as ``--configfile`` replaces the profile's list).
+    Used by ``make run`` to place the report at ``results/<name>/report.html``.
+    """
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    files: list[str | Path] = [root / "config/config.yaml"]
+    if overlay:
+        files.append(overlay)
+    else:
+        settings = yaml.safe_load(Path(profile).read_text()) or {}
+        files += settings.get("configfile", [])
+    name = "demo"
+    for file in files:
+        name = (yaml.safe_load(Path(file).read_text()) or {}).get("name", name)
+    return str(name)

@@ -300,7 +300,7 @@ def opt(value):
 
 
 # --- figures (plots.smk)
-PLOTS = {"dpi": 150, "modes": 10, "labels": 8, "among": 1000}
+PLOTS = config["plots"]
 
 
 def _run(loss, small):
@@ -336,7 +336,7 @@ def get_fig1_input(wildcards):
     for key, loss in (("qwem", "qwem"), ("sgns", "sgns")):
         run = _run(loss, True) or _run(loss, False)
         if run:
-            files[key] = _trace(run)
+            files[f"{key}_trace"] = _trace(run)
             files[f"{key}_W"] = f"{RESULTS}/train/{run}/W.npy"
     return files
 

@@ -22,7 +22,9 @@ rule plot_fig1:
         qwem_init=lambda wildcards: TRAIN["runs"][
             _run("qwem", True) or _run("qwem", False)
         ]["init"],
-        traces=lambda wildcards, input: trace_options(input, ["qwem", "sgns"]),
+        traces=lambda wildcards, input: trace_options(
+            input, ["qwem_trace", "sgns_trace"]
+        ),
         modes=PLOTS["modes"],
         labels=PLOTS["labels"],
         among=PLOTS["among"],
@@ -81,8 +83,8 @@ rule plot_fig3:
     conda:
         "../../envs/cpu.yaml"
     params:
-        directions=5,
-        words=10,
+        directions=PLOTS["concept_directions"],
+        words=PLOTS["concept_words"],
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots fig3 --concepts {input:q} --directions {params.directions}"
@@ -111,9 +113,9 @@ rule plot_fig4:
     conda:
         "../../envs/cpu.yaml"
     params:
-        family="past-tense",
-        modes=30,
-        bins=15,
+        family=PLOTS["mp_family"],
+        modes=PLOTS["localisation_modes"],
+        bins=PLOTS["bins"],
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots fig4 --spectra {input.spectra:q} --density {input.density:q}"
@@ -192,7 +194,7 @@ rule plot_appendix_overlap:
     conda:
         "../../envs/cpu.yaml"
     params:
-        pairs=2,
+        pairs=PLOTS["overlap_pairs"],
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots overlap --overlap {input:q} --pairs {params.pairs}"
@@ -217,7 +219,7 @@ rule plot_appendix_spectra:
     conda:
         "../../envs/cpu.yaml"
     params:
-        slope=-0.6,
+        slope=PLOTS["slope"],
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots spectra --spectra {input:q} --slope {params.slope}"

@@ -4,7 +4,8 @@ The demo corpus is tokenised at V = 10,000 (not repeated), counted with
 L = 16, and M* is built in memory; then, in one run: full ``numpy.linalg.eigh``
 (the reference), ``eigsh`` and the default method (``auto``), each with its
 wall time, largest residual ``||M u - λ u||`` and largest eigenvalue error
-against eigh, both relative to max|λ| (the accuracy bar is 1e-8).
+against eigh, relative to max|λ| = ||M||_2 (the accuracy bar is 1e-8) and,
+for the stricter reading of the bar, to the top eigenvalue λ_1.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def run(*, vocab_size: int = 10_000, dim: int = 200, tol: float = 1e-8) -> Path:
                 "max_eigenvalue_error_rel": float(
                     np.abs(pairs.values - ref_w).max() / scale
                 ),
+                "max_residual_rel_lambda1": float(pairs.residuals.max() / ref_w[0]),
             }
         )
     default = rows[-1]["seconds"]

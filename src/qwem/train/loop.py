@@ -210,19 +210,26 @@ def _save_state(
 def _resume(
     out_dir: Path, cfg: TrainConfig, V: int, device: torch.device, dtype: torch.dtype
 ) -> dict:
-    """The saved state if it matches this run's config, else a fresh start."""
+    """The saved state if it matches this run's config, else a fresh start.
+
+    A state saved for other settings is obsolete (Snakemake reruns the job
+    because a parameter changed): it is discarded, with the snapshots of that
+    run, and training starts over.
+    """
     gen = torch.Generator(device).manual_seed(cfg.seed)
     path = out_dir / "state.pt"
     if path.exists():
         blob = torch.load(path, weights_only=False)
-        if blob["config"] != cfg.as_dict():
-            raise QwemInputError(
-                f"{path}: saved for another configuration of this run; delete it to "
-                "start over (the config changed since it was written)"
-            )
-        gen.set_state(blob["gen"])
-        logger.info("resuming %s at step %d", cfg.name, blob["step"])
-        return {**blob, "W": blob["W"].to(device, dtype), "gen": gen}
+        if blob["config"] == cfg.as_dict():
+            gen.set_state(blob["gen"])
+            logger.info("resuming %s at step %d", cfg.name, blob["step"])
+            return {**blob, "W": blob["W"].to(device, dtype), "gen": gen}
+        logger.warning(
+            "%s was saved for other settings of run %s; starting over", path, cfg.name
+        )
+        path.unlink()
+    for stale in out_dir.glob("W_*.npy"):  # snapshots of an earlier run
+        stale.unlink()
     W = initial_embedding(cfg, V).to(device, dtype)
     fresh = {"step": 0, "t": 0.0, "trace": [], "checkpoints": [], "window": []}
     return {"W": W, "gen": gen, **fresh}

@@ -1,0 +1,87 @@
+"""The tiny DAG through a real one-node SLURM cluster, equal to a local run.
+
+tests/cluster/slurm_local.sh installs Debian's slurm-wlm and munge, starts the
+daemons and runs the same targets locally and through workflow/profiles/slurm;
+tests/cluster/check_run.py writes what it found to report.json. Run with
+`make test-cluster` (root and apt needed; CI sets QWEM_CLUSTER_REQUIRED=1 so that
+a machine without them fails instead of skipping).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.cluster
+
+SCRIPT = ROOT / "tests/cluster/slurm_local.sh"
+# the jobs of stats.json, closed_form/M_star.w2v.txt and train/qwem_small.w2v.txt
+EXPECTED_JOBS = {
+    "extract_dump_part": 1,
+    "extract_vital_summaries": 1,
+    "count_words": 2,
+    "build_vocab": 1,
+    "tokenize_part": 2,
+    "count_cooccurrences": 2,
+    "merge_cooccurrences": 1,
+    "compute_targets": 1,
+    "solve_closed_form": 1,
+    "train_model": 1,
+}
+
+
+def _missing_requirement() -> str | None:
+    """Why this machine cannot host the test cluster, or None."""
+    if os.geteuid() != 0:
+        return "needs root (installs slurm-wlm and munge, starts their daemons)"
+    if not shutil.which("slurmctld") and not shutil.which("apt-get"):
+        return "needs apt-get to install slurm-wlm and munge (Debian/Ubuntu)"
+    return None
+
+
+def _script(*args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def test_tiny_dag_through_slurm_equals_a_local_run(tmp_path: Path) -> None:
+    if reason := _missing_requirement():
+        if os.environ.get("QWEM_CLUSTER_REQUIRED") == "1":
+            pytest.fail(f"QWEM_CLUSTER_REQUIRED=1 but this machine {reason}")
+        pytest.skip(reason)
+    was_up = _script("status", timeout=30).returncode == 0
+    try:
+        up = _script("up", timeout=300)
+        assert up.returncode == 0, up.stderr[-4000:]
+        run = _script("run", str(tmp_path), timeout=900)
+        print(run.stderr)
+        report_file = tmp_path / "report.json"
+        assert report_file.exists(), run.stderr[-8000:]
+        report = json.loads(report_file.read_text())
+        assert report["problems"] == [], run.stderr[-8000:]
+        assert run.returncode == 0, run.stderr[-8000:]
+    finally:
+        if not was_up:
+            _script("down", timeout=120)
+    slurm = report["slurm"]
+    assert slurm["planned"] == EXPECTED_JOBS
+    total = sum(EXPECTED_JOBS.values())
+    assert slurm["submitted"] == slurm["allocated"] == slurm["completed"] == total
+    assert len(slurm["gpu_jobs"]) == 1  # train_model's --gpus=1, nothing else
+    results = report["results"]
+    for npy in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G"):
+        assert f"stats/{npy}.npy" in results["identical"]
+    assert "cooccur/counts.npz" in results["identical"] + results["equal_but_timings"]
+    # one CPU thread on both sides: the eigensolver and SGD give the same bits
+    assert "closed_form/M_star.npy" in results["identical"]
+    assert "train/qwem_small/W.npy" in results["identical"]

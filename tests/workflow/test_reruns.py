@@ -1,0 +1,267 @@
+"""Snakemake reruns exactly what a change touches, and survives a SIGKILL.
+
+Plans come from `snakemake --dry-run` on the tiny run's results: a change must
+plan the same jobs as forcing the job it touches (`--forcerun`), which is that
+job and everything downstream of it, and nothing upstream. A deleted file is
+rebuilt when a requested result needs it (the default target lists the
+vocabulary and the embeddings, not the merged counts or the eigenpairs).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, TINY, SnakemakeRunner, runner, write_config
+
+pytestmark = pytest.mark.workflow
+
+# the corpus stages before the vocabulary
+CORPUS_RULES = {
+    "download_dump_part",
+    "fetch_text8",
+    "split_text8",
+    "extract_dump_part",
+    "extract_vital_summaries",
+    "count_words",
+}
+STATS = ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
+
+
+def plan(run: SnakemakeRunner, *args: str) -> tuple[Counter[str], str]:
+    """Jobs per rule that a dry run plans (empty when nothing is to be done)."""
+    proc = run("--dry-run", *args)
+    out = proc.stdout + proc.stderr
+    if "Nothing to be done" in out:
+        return Counter(), out
+    table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = (re.fullmatch(r"(\w+)\s+(\d+)", line.strip()) for line in table.splitlines())
+    return Counter({m[1]: int(m[2]) for m in rows if m and m[1] != "total"}), out
+
+
+def reason(out: str, rule: str) -> str:
+    """The 'reason:' line of the first job of a rule in dry-run output."""
+    found = re.search(r"reason: (.*)", out.split(f"rule {rule}:", 1)[1])
+    assert found, f"no reason for {rule}"
+    return found[1]
+
+
+def changed_config(tmp_path: Path, **changes: object) -> Path:
+    """TINY with nested keys changed, e.g. {'train.runs.qwem_small.lr': 2.0}."""
+    config = copy.deepcopy(TINY)
+    for dotted, value in changes.items():
+        *path, last = dotted.split(".")
+        node = config
+        for key in path:
+            node = node[key]
+        node[last] = value
+    return write_config(tmp_path / "changed.yaml", config)
+
+
+@pytest.fixture
+def tiny_copy(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> tuple[Path, SnakemakeRunner]:
+    """A copy of the tiny run (file times and Snakemake's records kept)."""
+    workdir, _ = tiny_run
+    dest = tmp_path / "run"
+    shutil.copytree(
+        workdir, dest, symlinks=True, ignore=shutil.ignore_patterns("locks")
+    )
+    return dest, runner(dest)
+
+
+def file_times(results: Path) -> dict[str, int]:
+    """mtime (ns) of every result file, logs and benchmarks left out."""
+    return {
+        str(p.relative_to(results)): p.stat().st_mtime_ns
+        for p in results.rglob("*")
+        if p.is_file() and p.relative_to(results).parts[0] not in ("logs", "benchmarks")
+    }
+
+
+def test_nothing_changed_plans_nothing(tiny_run: tuple[Path, SnakemakeRunner]) -> None:
+    workdir, run = tiny_run
+    planned, out = plan(run, "--configfile", str(workdir / "tiny.yaml"))
+    assert planned == Counter(), out[-3000:]
+
+
+def test_vocab_size_plans_the_vocabulary_and_everything_after_it(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> None:
+    workdir, run = tiny_run
+    changed, out = plan(
+        run, "--configfile", str(changed_config(tmp_path, vocab_size=250))
+    )
+    forced, _ = plan(
+        run, "--configfile", str(workdir / "tiny.yaml"), "--forcerun", "build_vocab"
+    )
+    assert changed == forced
+    assert changed["build_vocab"] == 1 and changed["tokenize_part"] == 2
+    assert changed["count_cooccurrences"] == 2 and changed["train_model"] == 6
+    assert not CORPUS_RULES & set(changed)
+    assert "Params have changed" in reason(out, "build_vocab")
+
+
+def test_learning_rate_plans_that_run_and_its_consumers_only(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> None:
+    workdir, run = tiny_run
+    config = changed_config(tmp_path, **{"train.runs.qwem_small.lr": 2.0})
+    changed, out = plan(run, "--configfile", str(config))
+    forced, _ = plan(
+        run,
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+        "--forcerun",
+        "results/tiny/train/qwem_small/trace.csv",
+    )
+    assert changed == forced
+    assert changed["train_model"] == 1
+    assert "wildcards: name=tiny, run=qwem_small" in out.split("rule train_model:")[1]
+    upstream = {"compute_targets", "solve_closed_form", "predict_dynamics"}
+    assert not (upstream | CORPUS_RULES) & set(changed)
+    assert "Params have changed" in reason(out, "train_model")
+
+
+def test_figure_option_plans_figures_only(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> None:
+    _, run = tiny_run
+    changed, out = plan(
+        run, "--configfile", str(changed_config(tmp_path, **{"plots": {"dpi": 72}}))
+    )
+    figures = {r for r in changed if r.startswith("plot_")}
+    assert len(figures) >= 4, out[-3000:]
+    assert set(changed) == figures | {"all"}
+    assert "Params have changed" in reason(out, "plot_fig3")
+
+
+def test_deleted_vocabulary_plans_it_and_everything_after_it(
+    tiny_copy: tuple[Path, SnakemakeRunner],
+) -> None:
+    workdir, run = tiny_copy
+    config = ("--configfile", str(workdir / "tiny.yaml"))
+    vocab = "results/tiny/corpus/vocab.tsv"
+    forced, _ = plan(run, *config, "--forcerun", vocab)
+    (workdir / vocab).unlink()
+    planned, _ = plan(run, *config)
+    assert planned == forced
+    assert planned["build_vocab"] == 1 and planned["tokenize_part"] == 2
+    assert not CORPUS_RULES & set(planned)
+
+
+def test_deleted_intermediate_of_current_results_plans_nothing(
+    tiny_copy: tuple[Path, SnakemakeRunner],
+) -> None:
+    # Snakemake rebuilds a file only when a requested result needs it: the
+    # merged counts feed statistics that are still up to date
+    workdir, run = tiny_copy
+    (workdir / "results/tiny/cooccur/counts.npz").unlink()
+    planned, _ = plan(run, "--configfile", str(workdir / "tiny.yaml"))
+    assert planned == Counter()
+
+
+def test_deleted_result_regenerates_it_and_its_dependents_only(
+    tiny_copy: tuple[Path, SnakemakeRunner],
+) -> None:
+    workdir, run = tiny_copy
+    config = ("--configfile", str(workdir / "tiny.yaml"))
+    results = workdir / "results/tiny"
+    w2v = results / "closed_form/M_star.w2v.txt"
+    eig = results / "closed_form/M_star.eig.npz"
+    with np.load(eig) as z:
+        before = {k: z[k] for k in ("values", "vectors", "residuals")}
+    times = file_times(results)
+    forced, _ = plan(run, *config, "--forcerun", str(w2v.relative_to(workdir)))
+    w2v.unlink()
+    planned, _ = plan(run, *config)
+    assert planned == forced
+    assert planned["solve_closed_form"] == 1 and planned["predict_dynamics"] == 1
+    assert "compute_targets" not in planned and "train_model" not in planned
+
+    run(*config)
+    assert w2v.exists()
+    with np.load(eig) as z:
+        for key, value in before.items():
+            np.testing.assert_array_equal(z[key], value)  # same seed, same bits
+    after = file_times(results)
+    touched = {f for f in times if after[f] != times[f]}
+    M_star = {f"closed_form/M_star.{ext}" for ext in ("eig.npz", "npy")}
+    assert M_star | {"closed_form/spectra.csv", "closed_form/theory.csv"} <= touched
+    untouched = ("text/", "corpus/", "cooccur/", "stats/", "train/", "closed_form/pmi")
+    assert not {f for f in touched if f.startswith(untouched)}
+    assert plan(run, *config)[0] == Counter()
+
+
+def _wait_for_second_count_job(logs: Path, proc: subprocess.Popen[str]) -> None:
+    """Poll until the second counting job has started (its log exists)."""
+    deadline = time.monotonic() + 120
+    while len(list(logs.glob("*.log"))) < 2:
+        assert proc.poll() is None, "snakemake ended before the second count job"
+        assert time.monotonic() < deadline, "no second count job after 120 s"
+        time.sleep(0.02)
+
+
+def test_sigkill_while_counting_then_rerun_gives_identical_statistics(
+    tiny_run: tuple[Path, SnakemakeRunner], tiny_copy: tuple[Path, SnakemakeRunner]
+) -> None:
+    original = tiny_run[0] / "results/tiny"
+    workdir, run = tiny_copy
+    config = ("--configfile", str(workdir / "tiny.yaml"))
+    results = workdir / "results/tiny"
+    # without the statistics and the merged counts, both shards are counted
+    (results / "cooccur/counts.npz").unlink()
+    shutil.rmtree(results / "stats")
+    logs = results / "logs/count_cooccurrences"
+    shutil.rmtree(logs)
+    target = "results/tiny/stats/stats.json"
+    # one core: the two shards are counted one after the other
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
+    cmd += ["--cores", "1", *config, "--", target]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    with subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # its own process group: snakemake and its jobs
+    ) as proc:
+        try:
+            _wait_for_second_count_job(logs, proc)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    # killed between the shards: the first shard's counts exist, no merge yet,
+    # and Snakemake's marker of the running job was left behind
+    assert len(list((results / "cooccur").glob("part-*.npz"))) == 1
+    assert not (results / "cooccur/counts.npz").exists()
+    assert any((workdir / ".snakemake/incomplete").iterdir())
+
+    run("--unlock", *config)
+    rerun = run("--rerun-incomplete", *config, "--", target)
+    assert "rule count_cooccurrences:" in rerun.stdout + rerun.stderr
+    for name in STATS:
+        rel = f"stats/{name}.npy"
+        assert (results / rel).read_bytes() == (original / rel).read_bytes(), rel
+    with (
+        np.load(results / "cooccur/counts.npz") as got,
+        np.load(original / "cooccur/counts.npz") as want,
+    ):
+        assert set(got) == set(want)
+        for key in want:
+            np.testing.assert_array_equal(got[key], want[key])
