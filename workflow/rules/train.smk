@@ -21,7 +21,7 @@ rule train_model:
         "../../envs/torch.yaml"
     threads: train_threads
     resources:
-        gpu=1,
+        gpu=TRAIN_GPU,
         mem_mb=lambda wildcards, input: int(2 * input.size_mb + 2000),
         runtime=train_runtime,
     params:
@@ -34,7 +34,8 @@ rule train_model:
         " --tokens {input.tokens:q} --offsets {input.offsets:q} --vocab {input.vocab:q}"
         " --unigram {input.unigram:q} --p-ij {input.p_ij:q}"
         " --context-length {params.context_length} --weighting {params.weighting}"
-        " --out-dir {params.out_dir:q} --w2v {output.w2v:q} > {log:q} 2>&1"
+        " --out-dir {params.out_dir:q} --w2v {output.w2v:q} --threads {threads}"
+        " > {log:q} 2>&1"
 
 
 rule train_gensim:

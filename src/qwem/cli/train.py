@@ -35,6 +35,10 @@ def cmd_run(a: argparse.Namespace) -> None:
     from qwem.train import TrainConfig, train
     from qwem.train.loop import Corpus
 
+    if a.threads > 0:
+        import torch
+
+        torch.set_num_threads(a.threads)
     cfg = TrainConfig.from_dict({**json.loads(a.config), "name": a.run})
     tokens, offsets = concatenate_shards(a.tokens, a.offsets)
     p_ij = load_npy(a.p_ij, mmap=True) if cfg.reweighting == "omniscient" else None
@@ -68,3 +72,6 @@ def register(stages: Any) -> None:
     p.add_argument("--weighting", required=True, choices=("linear", "flat"))
     p.add_argument("--out-dir", type=Path, required=True)
     p.add_argument("--w2v", type=Path, required=True)
+    p.add_argument(
+        "--threads", type=int, default=0, help="torch CPU threads (0: torch's default)"
+    )
