@@ -32,22 +32,48 @@ logger = logging.getLogger(__name__)
 F64 = NDArray[np.float64]
 
 
-def _orthogonalise(W: F64, V: F64) -> F64:
-    """W minus its components in span(V) (V orthonormal), done twice."""
+def _orthogonalise(W: F64, V: F64) -> tuple[F64, F64]:
+    """W minus its components in span(V) (V orthonormal), done twice.
+
+    Returns the remainder and ``V^T W`` (the sum of both passes' coefficients),
+    which for ``W = M Q`` is a block column of the Rayleigh-Ritz matrix.
+    """
+    coef = np.zeros((V.shape[1], W.shape[1]))
     for _ in range(2):
-        W = W - V @ (V.T @ W)
-    return W
+        c = V.T @ W
+        W = W - V @ c
+        coef += c
+    return W, coef
 
 
-def _next_block(W: F64, V: F64, rng: np.random.Generator) -> F64:
-    """Orthonormal basis of W's part orthogonal to V; dependent columns refilled."""
-    Q, R = np.linalg.qr(_orthogonalise(W, V))
-    diag = np.abs(np.diag(R))
-    lost = diag <= 1e-12 * max(float(diag.max()), 1e-300)
-    if lost.any():  # an invariant subspace was found: continue with fresh directions
-        Q[:, lost] = rng.standard_normal((W.shape[0], int(lost.sum())))
-        Q = np.linalg.qr(_orthogonalise(Q, V))[0]
+def _orthonormal(W: F64) -> F64 | None:
+    """Cholesky QR twice (two small Gram matrices instead of Householder QR);
+    None when W is too close to rank-deficient for it."""
+    Q = W
+    for _ in range(2):
+        try:
+            R = np.linalg.cholesky(Q.T @ Q).T
+        except np.linalg.LinAlgError:
+            return None
+        if np.diag(R).min() <= 1e-6 * np.diag(R).max():
+            return None
+        Q = Q @ np.linalg.inv(R)  # R is b x b and well conditioned here
     return Q
+
+
+def _next_block(W: F64, V: F64, rng: np.random.Generator) -> tuple[F64, F64]:
+    """Orthonormal basis of W's part orthogonal to V (dependent columns refilled),
+    and ``V^T W``."""
+    W, coef = _orthogonalise(W, V)
+    Q = _orthonormal(W)
+    if Q is None:  # (nearly) dependent columns: Householder QR and refills
+        Q, R = np.linalg.qr(W)
+        diag = np.abs(np.diag(R))
+        lost = diag <= 1e-12 * max(float(diag.max()), 1e-300)
+        if lost.any():  # an invariant subspace was found: fresh directions
+            Q[:, lost] = rng.standard_normal((W.shape[0], int(lost.sum())))
+            Q = np.linalg.qr(_orthogonalise(Q, V)[0])[0]
+    return Q, coef
 
 
 class _Products:
@@ -69,7 +95,8 @@ class _Products:
             self.c = float(M.mean())
             self.M32 = np.empty(M.shape, np.float32)
             for r in range(0, M.shape[0], 1024):  # row blocks: no V x V temporary
-                self.M32[r : r + 1024] = M[r : r + 1024] - self.c
+                rows = slice(r, r + 1024)
+                np.subtract(M[rows], self.c, out=self.M32[rows], casting="unsafe")
 
     def __call__(self, Q: F64) -> F64:
         self.count += Q.shape[1]
@@ -136,8 +163,10 @@ def block_lanczos(
             also stops when a restart no longer halves the largest residual
             (the single-precision floor), for the caller to check in float64.
         block: columns per Krylov block (32 is memory-bound-optimal here).
-        basis: largest basis size; default max(1024, 4 (d + extra)), capped by V.
-        extra: Ritz vectors kept beyond d at a restart; default max(32, d / 3).
+        basis: largest basis size; default max(1024, 3 (d + extra)), capped by V.
+        extra: Ritz vectors kept beyond d at a restart; default max(32, 2d / 3)
+            (on the demo corpus's M*, d = 200: 2,368 products against 2,496
+            with d / 3 and 2,720 with a basis of 896).
         keep_low: lowest Ritz vectors also kept at a restart.
         max_restarts: raise :class:`NoConvergence` after this many restarts.
     Returns:
@@ -146,15 +175,15 @@ def block_lanczos(
     """
     n = M.shape[0]
     rng = np.random.default_rng(seed)
-    extra = max(32, d // 3) if extra is None else extra
+    extra = max(32, 2 * d // 3) if extra is None else extra
     keep = d + extra
-    size = min(basis or max(1024, 4 * (keep + keep_low)), n)
+    size = min(basis or max(1024, 3 * (keep + keep_low)), n)
     block = min(block, (size - keep - keep_low) // 2)
     if block < 1:  # too small for restarts to pay: one dense solve
         w, U = np.linalg.eigh(M)
         return w[::-1].copy(), U[:, ::-1].copy(), float(np.abs(w).max())
     product = _Products(M, single)
-    V, AV = np.empty((n, size)), np.empty((n, size))
+    V, AV, H = np.empty((n, size)), np.empty((n, size)), np.zeros((size, size))
     Q = np.linalg.qr(rng.standard_normal((n, block)))[0]
     k, previous = 0, np.inf
     for restart in range(max_restarts + 1):
@@ -162,9 +191,10 @@ def block_lanczos(
             V[:, k : k + block] = Q
             AV[:, k : k + block] = product(Q)
             k += block
-            Q = _next_block(AV[:, k - block : k], V[:, :k], rng)
-        H = V[:, :k].T @ AV[:, :k]
-        theta, S = np.linalg.eigh((H + H.T) / 2)
+            Q, coef = _next_block(AV[:, k - block : k], V[:, :k], rng)
+            H[:k, k - block : k] = coef  # V^T M V, one block column at a time
+            H[k - block : k, :k] = coef.T
+        theta, S = np.linalg.eigh((H[:k, :k] + H[:k, :k].T) / 2)
         pick = np.r_[np.arange(k - 1, k - 1 - keep, -1), np.arange(keep_low)]
         theta, S = theta[pick], S[:, pick]
         X, AX = V[:, :k] @ S, AV[:, :k] @ S
@@ -191,7 +221,8 @@ def block_lanczos(
             return theta, X, scale
         k = X.shape[1]
         V[:, :k], AV[:, :k] = X, AX
-        Q = _next_block(Q, V[:, :k], rng)
+        H[:k, :k] = X.T @ AX  # ~diag(theta); exact for the stored products
+        Q = _next_block(Q, V[:, :k], rng)[0]
     raise NoConvergence(
         f"block Lanczos did not converge in {max_restarts} restarts "
         f"({done} of {d} eigenpairs)"
