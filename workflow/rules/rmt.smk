@@ -44,9 +44,10 @@ rule rmt_tables:
         "results/{name}/benchmarks/rmt_tables/rmt.tsv"
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=lambda wildcards, input: int(4 * input.size_mb + 1000),
+        runtime=lambda wildcards, attempt: attempt * int(10 + RMT_DIM / 100),
     params:
         hist_dims=" ".join(str(d) for d in RMT["hist_dims"] if d <= RMT_DIM),
         points=RMT["points"],
