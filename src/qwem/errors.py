@@ -17,3 +17,7 @@ class QwemInputError(QwemError):
 
 class QwemDownloadError(QwemError):
     """A download failed for good: bad checksum, wrong size, or out of retries."""
+
+
+class QwemChecksumError(QwemDownloadError):
+    """The bytes arrived but are not the expected ones (size or digest differs)."""

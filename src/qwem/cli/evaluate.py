@@ -134,16 +134,16 @@ def cmd_fetch_men(a: argparse.Namespace) -> None:
     import zipfile
 
     from qwem.corpus.download import download
-    from qwem.errors import QwemDownloadError, QwemInputError
+    from qwem.errors import QwemChecksumError, QwemDownloadError, QwemInputError
     from qwem.evaluate import load_men
     from qwem.io import atomic_path
 
     raw = a.out.with_name(a.out.name + ".download")
     try:
         download(a.url, raw, sha256=a.sha256, retries=a.retries, timeout_s=a.timeout)
+    except QwemChecksumError:
+        raise  # the source answered with other bytes: an error, not "offline"
     except QwemDownloadError as exc:
-        if "mismatch" in str(exc):
-            raise
         Path(f"{raw}.part").unlink(missing_ok=True)
         logger.warning(
             "MEN is not available (%s); the table reports it as missing. "

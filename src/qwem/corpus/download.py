@@ -28,7 +28,7 @@ from typing import Any
 from tqdm import tqdm
 
 from qwem import __version__
-from qwem.errors import QwemConfigError, QwemDownloadError
+from qwem.errors import QwemChecksumError, QwemConfigError, QwemDownloadError
 from qwem.runtime import progress
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,9 @@ def download(
     Returns:
         A :class:`DownloadResult` for the verified file.
     Raises:
-        QwemDownloadError: wrong size or checksum (the ``.part`` is deleted),
+        QwemChecksumError: wrong size or checksum (a QwemDownloadError; the
+            ``.part`` is deleted);
+        QwemDownloadError:
             a final HTTP error such as 404, or retries exhausted (the ``.part``
             is kept for the rerun).
         QwemConfigError: a malformed checksum or an out-of-range parameter.
@@ -367,11 +369,11 @@ def _verify(job: _Job, part: _Part) -> None:
 
 def _mismatch(
     url: str, part: _Part, what: str, want: str, got: str
-) -> QwemDownloadError:
+) -> QwemChecksumError:
     """Delete the part and build the error naming what differed."""
     part.path.unlink(missing_ok=True)
     dest = str(part.path).removesuffix(".part")
-    return QwemDownloadError(
+    return QwemChecksumError(
         f"{url} -> {dest}: {what} mismatch: expected {want}, got {got}; deleted "
         f"{part.path}; {_FIX}"
     )
