@@ -5,7 +5,10 @@ the top-d eigenvectors and eigenvalues of M*. Methods, all float64:
 
 * ``eigh``: LAPACK (``scipy.linalg.eigh`` restricted to the top d), the reference;
 * ``eigsh``: ARPACK's implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``);
-* ``krylov``: thick-restart block Lanczos (:mod:`qwem.spectral.krylov`);
+* ``krylov``: thick-restart block Lanczos (:mod:`qwem.spectral.krylov`), with
+  exact sparse products when most entries of M share one value (M* of a
+  corpus where most pairs were never seen), else float64 (float32 for loose
+  bars) dense products;
 * ``subspace``: randomized block subspace iteration with Chebyshev filtering,
   Rayleigh-Ritz and locking (:mod:`qwem.spectral.subspace`);
 * ``torch``: ``torch.linalg.eigh`` on the GPU (float64, TF32 off) when present.
@@ -13,8 +16,10 @@ the top-d eigenvectors and eigenvalues of M*. Methods, all float64:
 ``auto`` picks ``torch`` when a GPU is present, else ``krylov`` (and
 ``eigsh`` if that does not converge in 30 restarts); every result
 carries its residuals ``||M u_k - λ_k u_k||`` so the accuracy bar is checked,
-not assumed. Non-positive eigenvalues among the top d are reported and left
-out of W.
+not assumed. The bar is relative to |λ_1|, the largest magnitude among the
+top d eigenvalues (the paper's λ_1), so an outlier outside the top d (M*'s
+most negative eigenvalue, about -2 V) does not loosen it. Non-positive
+eigenvalues among the top d are reported and left out of W.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ def top_eigenpairs(
         method: one of :data:`METHODS`.
         seed: seeds the random start of the iterative methods.
         tol: iterative methods stop when every residual is below
-            ``tol * max|λ|`` (the accuracy bar).
+            ``tol * |λ_1|`` (the accuracy bar; |λ_1| the largest magnitude
+            among the top d eigenvalues).
     """
     V = M.shape[0]
     if not 1 <= d < V:

@@ -130,7 +130,8 @@ def subspace(
     A random block of b = d + max(20, d / 2) columns is filtered by a degree-8
     Chebyshev polynomial that damps [lowest eigenvalue, current b-th Ritz value],
     re-orthonormalised and rotated to Ritz vectors; leading Ritz pairs whose
-    residual is below tol x max|λ| are locked and no longer filtered.
+    residual is below tol x |λ_1| (the largest magnitude among the top d)
+    are locked and no longer filtered.
     """
     V = M.shape[0]
     rng = np.random.default_rng(seed)
@@ -145,7 +146,7 @@ def subspace(
     locked = 0
     for it in range(max_outer):
         res = np.linalg.norm(Y - X * theta, axis=0)
-        ok = res <= tol * scale
+        ok = res <= tol * max(abs(theta[0]), abs(theta[d - 1]))
         locked = int(np.argmin(ok)) if not ok.all() else b
         logger.debug(
             "iteration %d: %d locked, max residual %.2e", it, locked, res.max()
