@@ -3,10 +3,12 @@
 The paper samples documents, centre positions on a sparse grid and a subset
 of offsets, weighting each pair by (L + 1 - k) / ((L + 1) / 2). Here every
 positive pair is drawn independently: a centre position t uniform over the
-whole token stream, an offset k uniform in 1..L and a direction uniform in
-{-1, +1}; pairs that leave the document get weight 0, the others weight
-w_k / mean(w) x T L / (pairs). Summed over (t, k, direction) this gives
-exactly
+whole token stream, an offset k in 1..L with probability w_k / sum(w) (as
+word2vec's randomly shrunk windows do; drawing k uniformly and weighting the
+pair by w_k has the same expectation and, for the linear weights with L = 16,
+29 % more variance) and a direction uniform in {-1, +1}; pairs that leave the
+document get weight 0, the others weight T L / (pairs). Summed over
+(t, k, direction) this gives exactly
 
     E[weight x f(x_t, x_{t +- k})] = sum_ij P_ij f(i, j),
 
@@ -75,10 +77,8 @@ class PairSampler:
         w = distance_weights(context_length, weighting).astype(np.float64)
         pairs, _ = pair_totals(offsets, context_length, weighting)
         # E[weight f] = sum_ij P_ij f_ij exactly: see the module docstring
-        scale = T * context_length / pairs
-        self.weight = torch.as_tensor(
-            w / w[1:].mean() * scale, device=device, dtype=dtype
-        )
+        self.scale = float(T * context_length / pairs)
+        self.offset_p = torch.as_tensor(w[1:] / w[1:].sum(), device=device)
         self.L, self.T = context_length, T
         self.negatives = negatives
         q = p_i**0.75
@@ -95,14 +95,14 @@ class PairSampler:
         """
         dev = self.tokens.device
         t = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
-        k = torch.randint(1, self.L + 1, (batch,), generator=gen, device=dev)
+        k = 1 + torch.multinomial(self.offset_p, batch, replacement=True, generator=gen)
         sign = torch.randint(0, 2, (batch,), generator=gen, device=dev) * 2 - 1
         u = t + sign * k
         inside = (u >= 0) & (u < self.T)
         u = u.clamp(0, self.T - 1)
         valid = inside & (self.doc[u] == self.doc[t])
         i, j = self.tokens[t], self.tokens[u]
-        weight = self.weight[k] * valid
+        weight = valid.to(self.uniform_weight.dtype) * self.scale
         ones = torch.ones_like(weight)
         if self.negatives == "unigram":
             pos = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
