@@ -1,0 +1,45 @@
+"""The benchmarks run end to end at toy sizes and write what they promise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qwem.bench import convergence, spectral
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # results/bench/ is relative to the working dir
+    return tmp_path
+
+
+def test_spectral_bench_compares_methods_against_eigh(in_tmp: Path) -> None:
+    out = spectral.run(vocab_size=600, dim=10)
+    data = json.loads(out.read_text())
+    assert data["rows"][0]["method"] == "numpy.linalg.eigh (full)"
+    assert data["rows"][2]["method"].startswith("default (auto -> ")
+    for row in data["rows"]:
+        assert row["seconds"] > 0
+        assert row["max_residual_rel_lambda1"] <= 1e-8
+        assert row["max_eigenvalue_error_rel_lambda1"] <= 1e-8
+    assert data["speedup_vs_eigh"] > 0 and data["top_eigenvalue"] > 0
+
+
+def test_convergence_bench_traces_overlaps_and_rise_order(in_tmp: Path) -> None:
+    out = convergence.run(
+        vocab_size=500, dim=5, batch=2000, steps=400, schedule=((0, 10.0),)
+    )
+    data = json.loads(out.read_text())
+    rows = data["rows"]
+    assert rows and rows[-1]["step"] == 400
+    for row in rows:
+        for k in (1, 5):
+            assert 0.0 <= row[f"overlap_{k}"] <= 1.0 + 1e-12
+    assert data["final_overlap"] == rows[-1]["overlap_5"]
+    assert sorted(data["rise_order"]) == list(range(1, len(data["rise_order"]) + 1))
+    run_dir = in_tmp / "results/bench/convergence"
+    assert (run_dir / "W.npy").exists() and (run_dir / "trace.csv").exists()
+    assert not list(run_dir.glob("W_0*.npy"))  # snapshots removed
