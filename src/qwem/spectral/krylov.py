@@ -102,14 +102,13 @@ def _next_block(
 def krylov_eigenpairs(M: F64, d: int, *, seed: int, tol: float) -> tuple[F64, F64]:
     """Top-d eigenpairs to ``tol * |λ_1|`` (λ_1 the largest of them in magnitude).
 
-    Products are exact (float64, sparse when M is mostly one value, see
-    :mod:`qwem.spectral.products`) or, for a dense matrix, float32: the final
-    Ritz vectors are then rotated by an exact float64 Rayleigh-Ritz step and
-    every residual ``||M x - θ x||`` is recomputed in float64; if any misses
-    the bar (single precision was not enough for this matrix), the solve is
-    redone with float64 products. Single precision is used for bars of
-    :data:`SINGLE_MIN_TOL` and above only: its rounding (about 1e-7 |λ_1| on
-    dense matrices) would miss tighter ones.
+    Products are exact (float64; sparse when M is mostly one value, see
+    :mod:`qwem.spectral.products`) unless the bar is :data:`SINGLE_MIN_TOL`
+    or looser and M is dense: then they are float32 (rounding about
+    1e-7 |λ_1|, which tighter bars would miss), the final Ritz vectors are
+    rotated by an exact float64 Rayleigh-Ritz step, every residual
+    ``||M x - θ x||`` is recomputed in float64, and if any misses the bar the
+    solve is redone with float64 products.
     """
     op = operator_for(M, exact=tol < SINGLE_MIN_TOL)
     theta, X = block_lanczos(M, d, seed=seed, tol=tol if op.exact else 0.9 * tol, op=op)
