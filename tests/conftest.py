@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,84 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
 
 SnakemakeRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+# Frequent words of the bundled corpus (all in the tiny run's vocabulary).
+_MEN_WORDS = [
+    "a",
+    "after",
+    "all",
+    "also",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "but",
+    "by",
+    "century",
+    "city",
+    "first",
+    "for",
+    "from",
+    "had",
+    "has",
+    "have",
+    "he",
+    "her",
+    "his",
+    "in",
+    "is",
+    "it",
+    "its",
+    "more",
+    "national",
+    "new",
+    "not",
+    "of",
+    "on",
+    "one",
+    "or",
+    "other",
+    "school",
+    "state",
+    "that",
+    "the",
+    "their",
+    "they",
+    "this",
+    "time",
+    "to",
+    "two",
+    "united",
+    "war",
+    "was",
+    "were",
+    "which",
+    "who",
+    "with",
+    "world",
+]
+
+
+def synthetic_men(path: Path, *, pairs: int = 150, seed: int = 0) -> Path:
+    """A MEN-format file ("word1 word2 score") of random pairs of frequent words
+    with random scores 0..50: what the workflow fetches as MEN at test time
+    (no download, and no similarity data in the repository)."""
+    rng = random.Random(seed)
+    lines = ["word1 word2 score"]
+    for _ in range(pairs):
+        a, b = rng.sample(_MEN_WORDS, 2)
+        lines.append(f"{a} {b} {float(rng.randint(0, 50))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+MEN_SYNTHETIC = synthetic_men(
+    Path(tempfile.gettempdir()) / f"qwem-tests-{os.getuid()}" / "men-synthetic.txt"
+)
 
 
 def _env() -> dict[str, str]:
@@ -92,9 +172,9 @@ TINY = {
         },
     },
     "baseline": {"epochs": 1},
-    # no download at test time: a synthetic MEN-format file of the repository
+    # no download at test time: a synthetic MEN-format file written above
     "evaluate": {
-        "men": {"url": str(DATA / "men-synthetic.txt"), "member": None},
+        "men": {"url": str(MEN_SYNTHETIC), "member": None},
         "concepts": {"directions": 3, "top": 5, "among": 200},
         "agreement": {"dims": [1, 2, 4, 8], "modes": 4},
     },
