@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from gensim.models import KeyedVectors
 
+from conftest import SHARED
 from qwem import evaluate
 from qwem.cli import main
 from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import write_word2vec
 
-ROOT = Path(__file__).resolve().parents[2]
-MEN = ROOT / "../shared/data/MEN_dataset_natural_form_full.txt"
+MEN = SHARED / "data/MEN_dataset_natural_form_full.txt"
 
 # per-category pair counts n_c of the whole Google file (every word in vocab)
 GOOGLE_PAIRS = {

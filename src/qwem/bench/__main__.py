@@ -1,4 +1,5 @@
-"""``python -m qwem.bench [stage ...]``: run the benchmarks (all by default)."""
+"""``python -m qwem.bench [stage ...]``: run the benchmarks (by default all but
+``convergence``, which takes about an hour)."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ class PairSampler:
         # E[weight f] = sum_ij P_ij f_ij exactly: see the module docstring
         self.scale = float(T * context_length / pairs)
         self.offset_p = torch.as_tensor(w[1:] / w[1:].sum(), device=device)
-        self.L, self.T = context_length, T
+        self.L, self.T, self.dtype = context_length, T, dtype
         self.negatives = negatives
         q = p_i**0.75
         self.q = torch.as_tensor(q / q.sum(), device=device, dtype=torch.float64)
@@ -102,7 +102,7 @@ class PairSampler:
         u = u.clamp(0, self.T - 1)
         valid = inside & (self.doc[u] == self.doc[t])
         i, j = self.tokens[t], self.tokens[u]
-        weight = valid.to(self.uniform_weight.dtype) * self.scale
+        weight = valid.to(self.dtype) * self.scale
         ones = torch.ones_like(weight)
         if self.negatives == "unigram":
             pos = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
