@@ -335,7 +335,109 @@ def test_sgd_step_is_plain_sgd_on_the_batch_loss(kind: str, scheme: str) -> None
     assert grad.abs().max() > 1e-3  # a real update, not a trivial pass
     # float64 sums of 3B terms in different orders: ~1e-15 relative
     torch.testing.assert_close(W, W0 - lr * grad, rtol=1e-12, atol=1e-12)
-    assert loss == pytest.approx(batch_loss.item(), rel=1e-12)
+    assert float(loss) == pytest.approx(batch_loss.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("scheme", ["omniscient", "unigram", "sgns"])
+def test_sgd_step_with_shared_negatives_is_plain_sgd_on_the_batch_loss(
+    kind: str, scheme: str
+) -> None:
+    docs = _small_docs()
+    p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, V))
+    psi = losses.Reweighting(scheme, p_i, p_ij, subsample=0.05)
+    sampler = _sampler(docs, "smoothed" if scheme == "sgns" else "uniform", "linear")
+    B, s, nu, lr = 128, 5, 2.0, 0.3
+    cfg = _cfg(
+        loss=kind,
+        reweighting=scheme,
+        batch_size=B,
+        negative_weight=nu,
+        shared_negatives=s,
+    )
+    W0 = torch.randn(V, 3, generator=torch.Generator().manual_seed(1), dtype=F64)
+    W = W0.clone()
+    loss = loop.sgd_step(W, sampler, psi, cfg, lr, torch.Generator().manual_seed(11))
+
+    # the same draws again: B positive pairs, then s contexts shared by every word
+    gen = torch.Generator().manual_seed(11)
+    i, j, weight = sampler.positives(B, gen)
+    S, c = sampler.shared(s, gen)
+    assert S.unique().numel() < s  # a context drawn twice counts twice
+    Wg = W0.clone().requires_grad_()
+    x = (Wg[i] * Wg[j]).sum(1)
+    batch_loss = (weight * psi.positive(i, j) * losses.positive_loss(kind, x)).sum() / B
+    words = torch.arange(V)
+    for k in range(s):  # word by word and context by context, as written
+        for w in range(V):
+            psi_n = psi.negative(words[w : w + 1], S[k : k + 1])
+            x_n = Wg[w] @ Wg[S[k]]
+            batch_loss = batch_loss + nu * p_i[w] * c[k] * psi_n.squeeze() * (
+                losses.negative_loss(kind, x_n)
+            )
+    (grad,) = torch.autograd.grad(batch_loss, Wg)
+    assert grad.abs().max() > 1e-3
+    torch.testing.assert_close(W, W0 - lr * grad, rtol=1e-12, atol=1e-12)
+    assert float(loss) == pytest.approx(batch_loss.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("scheme", ["omniscient", "unigram"])
+@pytest.mark.parametrize("shared", [0, 6])
+def test_sgd_steps_follow_the_expected_gradient_on_average(
+    scheme: str, shared: int
+) -> None:
+    """The mean of many sampled SGD steps from one W is the exact expected
+    gradient (independent or shared negatives alike): every entry within 5
+    standard errors, and a 20 % error in the negatives' weight would not be."""
+    docs = _small_docs()
+    p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, V))
+    psi = losses.Reweighting(scheme, p_i, p_ij, subsample=1e-5)
+    sampler = _sampler(docs, "uniform", "linear")
+    cfg = _cfg(reweighting=scheme, batch_size=256, shared_negatives=shared)
+    W0 = torch.randn(V, 2, generator=torch.Generator().manual_seed(4), dtype=F64)
+    gen = torch.Generator().manual_seed(8)
+    n = 4000
+    grads = torch.empty(n, V, 2, dtype=F64)
+    for k in range(n):
+        W = W0.clone()
+        loop.sgd_step(W, sampler, psi, cfg, 1.0, gen)
+        grads[k] = W0 - W
+    mean, se = grads.mean(0), grads.std(0) / n**0.5
+    _, exact = _expected_loss("qwem", W0, p_i, p_ij, psi)
+    assert float(((mean - exact).abs() / se).max()) < 5.0
+    _, off = _expected_loss("qwem", W0, p_i, p_ij, psi, nu=1.2)
+    assert float(((off - exact).abs() / se).max()) > 20.0
+
+
+def test_shared_negatives_cut_the_gradient_variance() -> None:
+    """At the same W, 24 shared contexts give a far less noisy negative
+    gradient than as many independent negative pairs as positives."""
+    docs, n_words = _topical_docs(sizes=(10, 8, 6, 6), n_docs=120)
+    tokens, offsets = _stream(docs)
+    p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, n_words))
+    psi = losses.Reweighting("omniscient", p_i, p_ij, subsample=1e-5)
+    sampler = PairSampler(
+        tokens,
+        offsets,
+        context_length=L,
+        weighting="linear",
+        negatives="uniform",
+        p_i=p_i.numpy(),
+        device=CPU,
+        dtype=F64,
+    )
+    W0 = torch.randn(n_words, 3, generator=torch.Generator().manual_seed(2), dtype=F64)
+    variance = {}
+    for shared in (0, 24):
+        cfg = _cfg(batch_size=64, shared_negatives=shared)
+        gen = torch.Generator().manual_seed(3)
+        steps = []
+        for _ in range(500):
+            W = W0.clone()
+            loop.sgd_step(W, sampler, psi, cfg, 1.0, gen)
+            steps.append(W0 - W)
+        variance[shared] = float(torch.stack(steps).var(0).sum())
+    assert variance[24] < variance[0] / 3
 
 
 # --- the expected loss is PCA ------------------------------------------------------
@@ -446,6 +548,27 @@ def test_smoothed_negatives_follow_p_to_the_three_quarters() -> None:
     assert np.max(np.abs(p_i - q) / se) > 20
 
 
+@pytest.mark.parametrize("negatives", ["uniform", "unigram", "smoothed"])
+def test_shared_contexts_are_unbiased(negatives: str) -> None:
+    """Shared contexts j weighted by s c_j have expectation Q_j (P, or P^(3/4))."""
+    docs = _small_docs()
+    p_i, _ = _probs(docs, V)
+    sampler = _sampler(docs, negatives, "linear")
+    gen = torch.Generator().manual_seed(6)
+    draws, per_call = 1_000_000, 50_000
+    total, total_sq = np.zeros(V), np.zeros(V)
+    for _ in range(draws // per_call):
+        j, c = (a.numpy() for a in sampler.shared(per_call, gen))
+        w = c * per_call  # one draw's weight
+        total += np.bincount(j, w, V)
+        total_sq += np.bincount(j, w * w, V)
+    q = p_i**0.75 / (p_i**0.75).sum() if negatives == "smoothed" else p_i
+    z, se = _z_scores(total / draws, total_sq / draws, q, draws)
+    assert z < 5.0
+    other = p_i if negatives == "smoothed" else p_i**0.75 / (p_i**0.75).sum()
+    assert np.max(np.abs(other - q) / se) > 20  # power: P and P^(3/4) are told apart
+
+
 # --- full-batch gradient descent reaches the closed form ----------------------------
 
 
@@ -518,7 +641,7 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
     monkeypatch.setattr(loop, "_save_state", real_save)
     real_step, steps_run = loop.sgd_step, []
 
-    def counted_step(*args: Any) -> float:
+    def counted_step(*args: Any) -> torch.Tensor:
         steps_run.append(1)
         return real_step(*args)
 

@@ -26,7 +26,10 @@ class TrainConfig:
         negative_weight: ν, multiplies every negative pair's loss.
         init: initial scale; entries of W are N(0, (init / sqrt(d))^2).
         lr: list of (first step, learning rate), piecewise constant, plain SGD.
-        batch_size: positive pairs per step (as many negatives).
+        batch_size: positive pairs per step (as many independent negatives).
+        shared_negatives: s > 0 replaces the independent negative pairs by
+            every word paired with s contexts drawn once per step (same
+            expectation, far less variance; see :mod:`qwem.train.sampler`).
         steps: SGD steps.
         trace_every: steps between loss / singular-value records.
         checkpoints: number of log-spaced steps at which W and analogy
@@ -46,6 +49,7 @@ class TrainConfig:
     dtype: str = "float64"
     device: str = "auto"
     subsample: float = 1e-5
+    shared_negatives: int = 0
     trace_every: int = 100
     checkpoints: int = 12
     state_every: int = 1000
@@ -66,6 +70,12 @@ class TrainConfig:
             (self.negative_weight > 0, "negative_weight", "> 0", self.negative_weight),
             (self.init > 0, "init", "> 0", self.init),
             (self.batch_size >= 1, "batch_size", ">= 1", self.batch_size),
+            (
+                self.shared_negatives >= 0,
+                "shared_negatives",
+                ">= 0",
+                self.shared_negatives,
+            ),
             (self.steps >= 1, "steps", ">= 1", self.steps),
             (self.dim >= 1, "dim", ">= 1", self.dim),
             (self.trace_every >= 1, "trace_every", ">= 1", self.trace_every),

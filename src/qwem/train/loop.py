@@ -137,25 +137,57 @@ def sgd_step(
     cfg: TrainConfig,
     lr: float,
     gen: torch.Generator,
-) -> float:
-    """One plain SGD step on B positive and B negative pairs; returns the loss."""
-    i, j, weight, iN, jN, weight_n = sampler.sample(cfg.batch_size, gen)
-    # rows gathered before any update
-    Wi, Wj, WiN, WjN = W[i], W[j], W[iN], W[jN]  # (B, d) each
-    x = (Wi * Wj).sum(1)
-    xn = (WiN * WjN).sum(1)
-    wp = weight * psi.positive(i, j) / cfg.batch_size
-    wn = cfg.negative_weight * weight_n * psi.negative(iN, jN) / cfg.batch_size
-    loss = (wp * losses.positive_loss(cfg.loss, x)).sum() + (
-        wn * losses.negative_loss(cfg.loss, xn)
-    ).sum()
-    gp = (wp * losses.positive_grad(cfg.loss, x))[:, None]  # (B, 1)
-    gn = (wn * losses.negative_grad(cfg.loss, xn))[:, None]
-    W.index_add_(0, i, gp * Wj, alpha=-lr)
-    W.index_add_(0, j, gp * Wi, alpha=-lr)
-    W.index_add_(0, iN, gn * WjN, alpha=-lr)
-    W.index_add_(0, jN, gn * WiN, alpha=-lr)
-    return float(loss)
+) -> torch.Tensor:
+    """One plain SGD step on the batch's loss; returns that loss.
+
+    B positive pairs, and either B independent negative pairs or, with
+    ``cfg.shared_negatives = s``, every word paired with s shared contexts
+    (:meth:`PairSampler.shared`). The positives' and independent negatives'
+    gradient is A W, with A the symmetric sparse V x V matrix holding dℓ/dx
+    of every pair at (i, j) and (j, i) (repeated pairs add up, as COO entries
+    do): one sparse product instead of four scattered row additions, 1.4x
+    (V = 10,000, d = 200, batch 50,000) to 1.9x (V = 5,000, d = 100, batch
+    10,000) faster on a 2-core CPU (``make bench STAGES=train``). Shared
+    negatives are three dense products. Every gradient
+    is computed from W before the update; the loss stays a tensor on the
+    device (no synchronisation per step).
+    """
+    B, V = cfg.batch_size, W.shape[0]
+    if cfg.shared_negatives:
+        i, j, weight = sampler.positives(B, gen)
+        left, right = i, j
+    else:
+        i, j, weight, iN, jN, weight_n = sampler.sample(B, gen)
+        left, right = torch.cat([i, iN]), torch.cat([j, jN])
+    x = (W.index_select(0, left) * W.index_select(0, right)).sum(1)
+    xp = x[:B]
+    wp = weight * psi.positive(i, j) / B
+    loss = (wp * losses.positive_loss(cfg.loss, xp)).sum()
+    coef = wp * losses.positive_grad(cfg.loss, xp)
+    if not cfg.shared_negatives:
+        xn = x[B:]
+        wn = cfg.negative_weight * weight_n * psi.negative(iN, jN) / B
+        loss = loss + (wn * losses.negative_loss(cfg.loss, xn)).sum()
+        coef = torch.cat([coef, wn * losses.negative_grad(cfg.loss, xn)])
+    A = torch.sparse_coo_tensor(
+        torch.stack([torch.cat([left, right]), torch.cat([right, left])]),
+        torch.cat([coef, coef]),
+        (V, V),
+        check_invariants=False,
+    )
+    grad = torch.sparse.mm(A, W)
+    if cfg.shared_negatives:
+        S, c = sampler.shared(cfg.shared_negatives, gen)
+        WS = W.index_select(0, S)  # (s, d)
+        X = WS @ W.T  # (s, V): every shared context against every word
+        K = (cfg.negative_weight * c)[:, None] * psi.p_i[None, :]
+        K = K * psi.negative_rows(S)
+        loss = loss + (K * losses.negative_loss(cfg.loss, X)).sum()
+        G = K * losses.negative_grad(cfg.loss, X)
+        grad += G.T @ WS
+        grad.index_add_(0, S, G @ W)
+    W.sub_(grad, alpha=lr)
+    return loss
 
 
 def _trace_row(
@@ -163,11 +195,12 @@ def _trace_row(
     step: int,
     lr: float,
     t: float,
-    window: list[float],
+    window: list[float | torch.Tensor],
     cfg: TrainConfig,
 ) -> dict[str, float]:
     sv = torch.linalg.svdvals(W.to(torch.float64)).cpu().numpy()[: cfg.singular_values]
-    row = {"step": step, "lr": lr, "t": t, "loss": float(np.mean(window))}
+    loss = float(np.mean([float(v) for v in window]))  # one sync per trace row
+    row = {"step": step, "lr": lr, "t": t, "loss": loss}
     row.update({f"sv_{k + 1}": float(s) for k, s in enumerate(sv)})
     return row
 
@@ -190,14 +223,14 @@ def _save_state(
     step: int,
     t: float,
     state: dict[str, Any],
-    window: list[float],
+    window: list[float | torch.Tensor],
 ) -> None:
     blob = {
         "W": W.detach().cpu(),
         "gen": gen.get_state(),
         "step": step,
         "t": t,
-        "window": list(window),
+        "window": [float(v) for v in window],
         "trace": state["trace"],
         "checkpoints": state["checkpoints"],
         "config": cfg.as_dict(),

@@ -80,6 +80,21 @@ class Reweighting:
         """Ψ- of pairs (i, j)."""
         return self._psi(i, j, positive=False)
 
+    def negative_rows(self, j: Tensor) -> Tensor:
+        """Ψ- of every pair (j_k, i), i over the vocabulary: (len(j), V).
+
+        Ψ is symmetric, so this is also Ψ-(i, j_k); whole rows of P_ij are
+        copied (a column gather is ~50x slower on a CPU).
+        """
+        V = self.p_i.numel()
+        if self.scheme == "unigram":
+            return 1.0 / (V * V * self.p_i[j][:, None] * self.p_i[None, :])
+        if self.scheme == "omniscient":
+            assert self.p_ij is not None
+            g = self.p_ij.index_select(0, j) + self.p_i[j][:, None] * self.p_i[None, :]
+            return self.mean_g / g
+        return torch.ones((j.numel(), V), dtype=self.p_i.dtype, device=j.device)
+
     def _psi(self, i: Tensor, j: Tensor, *, positive: bool) -> Tensor:
         if self.scheme == "unigram":
             V = self.p_i.numel()

@@ -31,6 +31,21 @@ empirically). Negatives (i', j') have expectation sum_ij P_i P_j f(i, j):
   documented deviation from the paper's same-centre negatives, which
   word2vec's own ``sgns`` scheme keeps).
 
+**Shared negatives** (``shared_negatives = s > 0``, :meth:`PairSampler.shared`):
+instead of B independent negative pairs, each step draws s context words j
+(from the same proposal: uniform, or P^(3/4) for ``smoothed``) and pairs
+*every* vocabulary word i with all of them, weighting (i, j) by
+P_i x (target_j / proposal_j) / s. Its expectation is again
+sum_ij P_i Q_j f(i, j), but each row's negative gradient averages s contexts
+instead of about 2 B / V, and the V x s pairs cost three dense products
+(GEMMs, fast on CPU and GPU). Measured at QWEM's optimum W* on the demo corpus
+(V = 5,000, d = 100, float64; ``make bench STAGES=noise``): 10,000 positives
+with s = 64 have 0.10x the gradient variance of 10,000 positives with 10,000
+independent negatives (0.10x too in the directions of M*'s eigenvectors
+d+1 .. d+30) in 0.42x the time per step. Shared negatives are common in GPU
+word2vec implementations; the paper pairs each positive's centre with its
+own negatives.
+
 Everything is tensor ops on a token tensor held on the device: no Python loop
 per pair and no host thread.
 """
@@ -88,11 +103,8 @@ class PairSampler:
         )
         self.V = int(p_i.size)
 
-    def sample(self, batch: int, gen: torch.Generator) -> tuple[Tensor, ...]:
-        """One batch of positive and negative pairs.
-
-        Returns (i, j, weight, i_neg, j_neg, weight_neg), each (batch,).
-        """
+    def positives(self, batch: int, gen: torch.Generator) -> tuple[Tensor, ...]:
+        """``batch`` positive pairs: (i, j, weight), each (batch,)."""
         dev = self.tokens.device
         t = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
         k = 1 + torch.multinomial(self.offset_p, batch, replacement=True, generator=gen)
@@ -101,8 +113,16 @@ class PairSampler:
         inside = (u >= 0) & (u < self.T)
         u = u.clamp(0, self.T - 1)
         valid = inside & (self.doc[u] == self.doc[t])
-        i, j = self.tokens[t], self.tokens[u]
         weight = valid.to(self.dtype) * self.scale
+        return self.tokens[t], self.tokens[u], weight
+
+    def sample(self, batch: int, gen: torch.Generator) -> tuple[Tensor, ...]:
+        """One batch of positive and (as many independent) negative pairs.
+
+        Returns (i, j, weight, i_neg, j_neg, weight_neg), each (batch,).
+        """
+        dev = self.tokens.device
+        i, j, weight = self.positives(batch, gen)
         ones = torch.ones_like(weight)
         if self.negatives == "unigram":
             pos = torch.randint(0, self.T, (batch,), generator=gen, device=dev)
@@ -113,3 +133,21 @@ class PairSampler:
             return i, j, weight, ij[0], ij[1], w
         j_neg = torch.multinomial(self.q, batch, replacement=True, generator=gen)
         return i, j, weight, i, j_neg, ones
+
+    def shared(self, s: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
+        """s shared negative contexts and their column weights.
+
+        Returns (j, c), each (s,): every word i is paired with every j, with
+        weight P_i c_j; c_j = target_j / (s proposal_j), so that
+        E[sum_i sum_j P_i c_j f(i, j)] = sum_ij P_i Q_j f(i, j).
+        """
+        dev = self.tokens.device
+        if self.negatives == "uniform":
+            j = torch.randint(0, self.V, (s,), generator=gen, device=dev)
+            return j, self.uniform_weight[j] / s
+        if self.negatives == "unigram":
+            pos = torch.randint(0, self.T, (s,), generator=gen, device=dev)
+            j = self.tokens[pos]
+        else:
+            j = torch.multinomial(self.q, s, replacement=True, generator=gen)
+        return j, torch.full((s,), 1.0 / s, device=dev, dtype=self.dtype)
