@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qwem.bench import convergence, spectral
+from qwem.bench import convergence, noise, spectral, train
 
 
 @pytest.fixture
@@ -43,3 +43,36 @@ def test_convergence_bench_traces_overlaps_and_rise_order(in_tmp: Path) -> None:
     run_dir = in_tmp / "results/bench/convergence"
     assert (run_dir / "W.npy").exists() and (run_dir / "trace.csv").exists()
     assert not list(run_dir.glob("W_0*.npy"))  # snapshots removed
+
+
+def test_train_bench_times_every_case_side_by_side(in_tmp: Path) -> None:
+    out = train.run(vocab_size=600, batch=500, steps=2)
+    rows = json.loads(out.read_text())["rows"]
+    cases = {(r["loss"], r["negatives"], r["update"], r["dtype"]) for r in rows}
+    assert len(cases) == len(rows) == 7
+    assert ("qwem", "shared 64", "sparse", "float64") in cases
+    assert ("qwem", "independent", "rowwise (previous)", "float32") in cases
+    for row in rows:
+        assert row["steps_per_s"] > 0
+        negatives = 64 * 600 if row["negatives"] == "shared 64" else 500
+        ratio = row["pairs_per_s"] / row["positive_pairs_per_s"]
+        assert ratio == pytest.approx((500 + negatives) / 500)
+
+
+def test_noise_bench_compares_the_negative_schemes_at_w_star(in_tmp: Path) -> None:
+    out = noise.run(vocab_size=600, dim=10, draws=20)
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["positives"], r["negatives"]) for r in rows] == [
+        (10_000, "10000 independent"),
+        (20_000, "20000 independent"),
+        (10_000, "shared 64"),
+        (20_000, "shared 64"),
+    ]
+    assert rows[0]["variance_ratio_vs_first"] == 1.0
+    for row in rows:
+        assert 0 < row["variance_past_d_30"] < row["variance"]
+        assert row["seconds_per_step"] > 0
+    # twice the pairs, about half the variance (at V = 600 the 64 x 600 shared
+    # pairs are no better than 20,000 independent ones: their gain grows with V)
+    assert 0.3 < rows[1]["variance_ratio_vs_first"] < 0.7
+    assert rows[3]["variance"] < rows[2]["variance"]

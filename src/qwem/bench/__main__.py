@@ -1,22 +1,23 @@
 """``python -m qwem.bench [stage ...]``: run the benchmarks (by default all but
-``convergence``, which takes about an hour)."""
+``convergence``, which takes about half an hour)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from qwem.bench import convergence, cooccur, corpus, spectral, train
+from qwem.bench import convergence, cooccur, corpus, noise, spectral, train
 
 STAGES = {
     "corpus": corpus.run,
     "cooccur": cooccur.run,
     "spectral": spectral.run,
     "train": train.run,
+    "noise": noise.run,
     # not in the default set: tens of minutes (the training issue's acceptance)
     "convergence": convergence.run,
 }
-DEFAULT = ("corpus", "cooccur", "spectral", "train")
+DEFAULT = ("corpus", "cooccur", "spectral", "train", "noise")
 
 
 def main() -> None:

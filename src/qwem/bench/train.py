@@ -3,8 +3,12 @@
 The bundled corpus at V = 10,000 (not repeated); its exact P_i and P_ij; a
 batch of 50,000 positive + 50,000 negative pairs (the paper's) on the best
 device present (CUDA if PyTorch sees one, else CPU), float32 and float64; a
-fixed number of steps after a warm-up. On CUDA the GPU utilisation reported by
-``nvidia-smi`` during the timed steps is recorded when available.
+fixed number of steps after a warm-up. QWEM (Setting 3.1) with independent
+and with 64 shared negative contexts (every word paired with each: V x 64
+negative pairs per step), SGNS with word2vec's; and, side by side, QWEM's step
+as it was before the sparse-product update (four scattered row additions,
+:func:`_rowwise_step`). On CUDA the GPU utilisation reported by ``nvidia-smi``
+during the timed steps is recorded when available.
 """
 
 from __future__ import annotations
@@ -41,6 +45,37 @@ def _gpu_utilisation() -> float | None:
         return None
 
 
+def _rowwise_step(
+    W: torch.Tensor,
+    sampler: PairSampler,
+    psi: losses.Reweighting,
+    cfg: TrainConfig,
+    lr: float,
+    gen: torch.Generator,
+) -> torch.Tensor:
+    """The previous update, for comparison: gathered rows, four index_add_."""
+    i, j, weight, iN, jN, weight_n = sampler.sample(cfg.batch_size, gen)
+    Wi, Wj, WiN, WjN = W[i], W[j], W[iN], W[jN]
+    wp = weight * psi.positive(i, j) / cfg.batch_size
+    wn = weight_n * psi.negative(iN, jN) / cfg.batch_size
+    gp = (wp * losses.positive_grad(cfg.loss, (Wi * Wj).sum(1)))[:, None]
+    gn = (wn * losses.negative_grad(cfg.loss, (WiN * WjN).sum(1)))[:, None]
+    W.index_add_(0, i, gp * Wj, alpha=-lr)
+    W.index_add_(0, j, gp * Wi, alpha=-lr)
+    W.index_add_(0, iN, gn * WjN, alpha=-lr)
+    W.index_add_(0, jN, gn * WiN, alpha=-lr)
+    return (wp.sum() + wn.sum()).detach()
+
+
+#: (loss, reweighting, shared negatives, step function, dtypes)
+CASES = (
+    ("qwem", "omniscient", 0, "sparse", ("float32", "float64")),
+    ("qwem", "omniscient", 64, "sparse", ("float32", "float64")),
+    ("sgns", "sgns", 0, "sparse", ("float32", "float64")),
+    ("qwem", "omniscient", 0, "rowwise (previous)", ("float32",)),
+)
+
+
 def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
     """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
     tok, off, counts = demo_corpus(vocab_size, 16)
@@ -48,11 +83,10 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
     p_ij = targets.pair_probs(counts)
     device = pick_device("auto")
     rows: list[dict[str, Any]] = []
-    for loss, scheme in (("qwem", "omniscient"), ("sgns", "sgns")):
-        for dtype_name, dtype in (
-            ("float32", torch.float32),
-            ("float64", torch.float64),
-        ):
+    for loss, scheme, shared, update, dtypes in CASES:
+        step_fn = sgd_step if update == "sparse" else _rowwise_step
+        for dtype_name in dtypes:
+            dtype = torch.float64 if dtype_name == "float64" else torch.float32
             cfg = TrainConfig(
                 loss=loss,
                 reweighting=scheme,
@@ -60,6 +94,7 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
                 init=0.1,
                 lr=((0, 1.0),),
                 batch_size=batch,
+                shared_negatives=shared,
                 steps=steps,
                 dim=200,
                 seed=0,
@@ -84,24 +119,28 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
             W = initial_embedding(cfg, vocab_size).to(device, dtype)
             gen = torch.Generator(device).manual_seed(0)
             for _ in range(3):  # warm-up (allocations, kernels)
-                sgd_step(W, sampler, psi, cfg, 1e-3, gen)
+                step_fn(W, sampler, psi, cfg, 1e-3, gen)
             if device.type == "cuda":
                 torch.cuda.synchronize()
             start = time.perf_counter()
             for _ in range(steps):
-                sgd_step(W, sampler, psi, cfg, 1e-3, gen)
+                step_fn(W, sampler, psi, cfg, 1e-3, gen)
             util = _gpu_utilisation()
             if device.type == "cuda":
                 torch.cuda.synchronize()
             secs = time.perf_counter() - start
+            negatives = shared * vocab_size if shared else batch
             rows.append(
                 {
                     "loss": loss,
                     "reweighting": scheme,
+                    "negatives": f"shared {shared}" if shared else "independent",
+                    "update": update,
                     "dtype": dtype_name,
                     "device": str(device),
                     "steps_per_s": steps / secs,
-                    "pairs_per_s": 2 * batch * steps / secs,
+                    "positive_pairs_per_s": batch * steps / secs,
+                    "pairs_per_s": (batch + negatives) * steps / secs,
                     "gpu_utilisation_pct": util,
                 }
             )
