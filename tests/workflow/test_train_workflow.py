@@ -28,6 +28,10 @@ def test_training_outputs_of_the_tiny_run(
         assert np.isfinite(trace[["loss", "sv_1"]].to_numpy()).all()
         config = json.loads((out / run / "config.json").read_text())
         assert config["params"]["loss"] == settings["loss"]
+        # run tables merge key by key: the default config's QWEM runs share 64
+        # negative contexts, so the tiny ones do too (the others are independent)
+        shared = 64 if run.startswith("qwem_") else 0
+        assert config["params"]["shared_negatives"] == shared, run
         # theory time is cumulative lr x kappa
         np.testing.assert_allclose(
             trace["t"], trace["step"] * config["kappa"], rtol=1e-9
