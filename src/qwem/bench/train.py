@@ -57,7 +57,7 @@ def _rowwise_step(
     i, j, weight, iN, jN, weight_n = sampler.sample(cfg.batch_size, gen)
     Wi, Wj, WiN, WjN = W[i], W[j], W[iN], W[jN]
     wp = weight * psi.positive(i, j) / cfg.batch_size
-    wn = weight_n * psi.negative(iN, jN) / cfg.batch_size
+    wn = cfg.negative_weight * weight_n * psi.negative(iN, jN) / cfg.batch_size
     gp = (wp * losses.positive_grad(cfg.loss, (Wi * Wj).sum(1)))[:, None]
     gn = (wn * losses.negative_grad(cfg.loss, (WiN * WjN).sum(1)))[:, None]
     W.index_add_(0, i, gp * Wj, alpha=-lr)
