@@ -1,9 +1,12 @@
-"""Tests of qwem.corpus.dump on a hand-written dump and gensim's enwiki sample."""
+"""Tests of qwem.corpus.dump on a small dump the tests write (tests/wikidump.py)
+and gensim's enwiki sample."""
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,8 +22,11 @@ from qwem.corpus.dump import (
     wikitext_to_plain,
 )
 from qwem.errors import QwemConfigError, QwemInputError
+from wikidump import write_tiny_dump
 
-TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-dump.xml"
+TINY = write_tiny_dump(
+    Path(tempfile.gettempdir()) / f"qwem-tests-{os.getuid()}" / "tiny-dump.xml"
+)
 ISLAND = (
     "Anarchy Island is a small island in the North Sea. Its harbour is run by a "
     "cooperative of fishers. The island was settled in 1848. Economy Most "
