@@ -31,12 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qwem import spectral, targets
 from qwem.bench.common import BENCH_DIR, report
-from qwem.bench.cooccur import demo_corpus
+from qwem.bench.train import demo_m_star_pairs, demo_training_corpus
 from qwem.evaluate.features import subspace_overlap
 from qwem.train import TrainConfig, train
-from qwem.train.loop import Corpus
 
 #: (first step, learning rate): the schedule of the acceptance run.
 SCHEDULE: tuple[tuple[int, float], ...] = (
@@ -59,12 +57,8 @@ def run(
     shared: int = SHARED,
 ) -> Path:
     """Train once; write results/bench/convergence.json (and the run's files)."""
-    tok, off, counts = demo_corpus(vocab_size, 16)
-    p_i = targets.unigram_probs(counts.unigram)
-    p_ij = targets.pair_probs(counts)
-    m_star = targets.m_star(p_ij, p_i, p_i)
-    pairs = spectral.top_eigenpairs(m_star, dim, seed=0, tol=1e-10)
-    del m_star
+    corpus = demo_training_corpus(vocab_size)
+    pairs = demo_m_star_pairs(corpus, dim)
     lam = pairs.values
     w_star = pairs.vectors * np.sqrt(lam)  # distinct singular values: top-k = U_k
     cfg = TrainConfig(
@@ -87,7 +81,7 @@ def run(
     out_dir = BENCH_DIR / "convergence"
     shutil.rmtree(out_dir, ignore_errors=True)
     start = time.perf_counter()
-    train(Corpus(tok, off, p_i, p_ij, 16, "linear"), cfg, out_dir)
+    train(corpus, cfg, out_dir)
     seconds = time.perf_counter() - start
     ks = [k for k in (1, 5, 10, 20, 50, dim) if k <= dim]
     rows: list[dict[str, Any]] = []

@@ -18,13 +18,11 @@ from typing import Any
 
 import torch
 
-from qwem import spectral, targets
 from qwem.bench.common import report
-from qwem.bench.cooccur import demo_corpus
+from qwem.bench.train import demo_m_star_pairs, demo_training_corpus
 from qwem.runtime import pick_device
-from qwem.train import TrainConfig, losses
-from qwem.train.loop import sgd_step
-from qwem.train.sampler import PairSampler
+from qwem.train import TrainConfig
+from qwem.train.loop import sampling, sgd_step
 
 #: (positive pairs per step, shared contexts; 0 = as many independent negatives)
 CASES = ((10_000, 0), (20_000, 0), (10_000, 64), (20_000, 64))
@@ -33,34 +31,14 @@ PAST_D = 30
 
 def run(*, vocab_size: int = 5_000, dim: int = 100, draws: int = 200) -> Path:
     """Measure every case; write results/bench/noise.json."""
-    tok, off, counts = demo_corpus(vocab_size, 16)
-    p_i = targets.unigram_probs(counts.unigram)
-    p_ij = targets.pair_probs(counts)
-    m_star = targets.m_star(p_ij, p_i, p_i)
-    pairs = spectral.top_eigenpairs(m_star, dim + PAST_D, seed=0, tol=1e-10)
-    del m_star
+    corpus = demo_training_corpus(vocab_size)
+    pairs = demo_m_star_pairs(corpus, dim + PAST_D)
     device = pick_device("auto")
     dt = torch.float64
     U = torch.as_tensor(pairs.vectors, device=device)
     lam = torch.as_tensor(pairs.values[:dim], device=device)
     w_star = U[:, :dim] * lam.sqrt()
     past = U[:, dim:]  # (V, PAST_D)
-    psi = losses.Reweighting(
-        "omniscient",
-        torch.as_tensor(p_i, device=device, dtype=dt),
-        torch.as_tensor(p_ij, device=device, dtype=dt),
-        subsample=1e-5,
-    )
-    sampler = PairSampler(
-        tok,
-        off,
-        context_length=16,
-        weighting="linear",
-        negatives="uniform",
-        p_i=p_i,
-        device=device,
-        dtype=dt,
-    )
     rows: list[dict[str, Any]] = []
     for batch, shared in CASES:
         cfg = TrainConfig(
@@ -75,6 +53,7 @@ def run(*, vocab_size: int = 5_000, dim: int = 100, draws: int = 200) -> Path:
             dim=dim,
             seed=0,
         )
+        psi, sampler = sampling(corpus, cfg, device, dt)
         gen = torch.Generator(device).manual_seed(0)
         total, total_sq = torch.zeros_like(w_star), torch.zeros_like(w_star)
         proj, proj_sq = torch.zeros(PAST_D, dim, device=device, dtype=dt), 0.0

@@ -21,12 +21,12 @@ from typing import Any
 
 import torch
 
-from qwem import targets
+from qwem import spectral, targets
 from qwem.bench.common import report
 from qwem.bench.cooccur import demo_corpus
 from qwem.runtime import pick_device
 from qwem.train import TrainConfig, losses
-from qwem.train.loop import initial_embedding, sgd_step
+from qwem.train.loop import Corpus, initial_embedding, sampling, sgd_step
 from qwem.train.sampler import PairSampler
 
 
@@ -76,11 +76,23 @@ CASES = (
 )
 
 
-def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
-    """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
+def demo_training_corpus(vocab_size: int) -> Corpus:
+    """What a run on the bundled corpus reads at this V (L = 16, linear)."""
     tok, off, counts = demo_corpus(vocab_size, 16)
     p_i = targets.unigram_probs(counts.unigram)
-    p_ij = targets.pair_probs(counts)
+    return Corpus(tok, off, p_i, targets.pair_probs(counts), 16, "linear")
+
+
+def demo_m_star_pairs(corpus: Corpus, k: int) -> spectral.Eigenpairs:
+    """The top-k eigenpairs of the demo corpus's M* (residuals <= 1e-10 λ_1)."""
+    assert corpus.p_ij is not None
+    m_star = targets.m_star(corpus.p_ij, corpus.p_i, corpus.p_i)
+    return spectral.top_eigenpairs(m_star, k, seed=0, tol=1e-10)
+
+
+def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
+    """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
+    corpus = demo_training_corpus(vocab_size)
     device = pick_device("auto")
     rows: list[dict[str, Any]] = []
     for loss, scheme, shared, update, dtypes in CASES:
@@ -100,22 +112,7 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
                 seed=0,
                 dtype=dtype_name,
             )
-            sampler = PairSampler(
-                tok,
-                off,
-                context_length=16,
-                weighting="linear",
-                p_i=p_i,
-                negatives="smoothed" if scheme == "sgns" else "uniform",
-                device=device,
-                dtype=dtype,
-            )
-            psi = losses.Reweighting(
-                scheme,
-                torch.as_tensor(p_i, device=device, dtype=dtype),
-                torch.as_tensor(p_ij, device=device, dtype=dtype),
-                subsample=1e-5,
-            )
+            psi, sampler = sampling(corpus, cfg, device, dtype)
             W = initial_embedding(cfg, vocab_size).to(device, dtype)
             gen = torch.Generator(device).manual_seed(0)
             for _ in range(3):  # warm-up (allocations, kernels)

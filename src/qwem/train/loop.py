@@ -69,23 +69,7 @@ def train(
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     torch.backends.cuda.matmul.allow_tf32 = False  # runs are compared with theory
     V = corpus.p_i.size
-    p_i = torch.as_tensor(corpus.p_i, device=device, dtype=dtype)
-    p_ij = (
-        None
-        if corpus.p_ij is None or cfg.reweighting != "omniscient"
-        else (torch.as_tensor(np.array(corpus.p_ij), device=device, dtype=dtype))
-    )
-    psi = losses.Reweighting(cfg.reweighting, p_i, p_ij, subsample=cfg.subsample)
-    sampler = PairSampler(
-        corpus.tokens,
-        corpus.offsets,
-        context_length=corpus.context_length,
-        weighting=corpus.weighting,
-        p_i=corpus.p_i,
-        device=device,
-        dtype=dtype,
-        negatives="smoothed" if cfg.reweighting == "sgns" else "uniform",
-    )
+    psi, sampler = sampling(corpus, cfg, device, dtype)
     kappa = losses.kappa(cfg.loss, psi.mean_g)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _resume(out_dir, cfg, V, device, dtype)  # refuses before any write
@@ -128,6 +112,34 @@ def train(
     pd.DataFrame(state["checkpoints"]).to_csv(out_dir / "checkpoints.csv", index=False)
     save_npy(out_dir / "W.npy", W_final)
     return W_final
+
+
+def sampling(
+    corpus: Corpus, cfg: TrainConfig, device: torch.device, dtype: torch.dtype
+) -> tuple[losses.Reweighting, PairSampler]:
+    """A run's reweighting Ψ and pair sampler, on its device and in its dtype.
+
+    Negatives: P^(3/4) with the positives' centres for word2vec's ``sgns``
+    scheme, uniform pairs otherwise (see :mod:`qwem.train.sampler`).
+    """
+    p_i = torch.as_tensor(corpus.p_i, device=device, dtype=dtype)
+    p_ij = (
+        None
+        if corpus.p_ij is None or cfg.reweighting != "omniscient"
+        else (torch.as_tensor(np.array(corpus.p_ij), device=device, dtype=dtype))
+    )
+    psi = losses.Reweighting(cfg.reweighting, p_i, p_ij, subsample=cfg.subsample)
+    sampler = PairSampler(
+        corpus.tokens,
+        corpus.offsets,
+        context_length=corpus.context_length,
+        weighting=corpus.weighting,
+        p_i=corpus.p_i,
+        device=device,
+        dtype=dtype,
+        negatives="smoothed" if cfg.reweighting == "sgns" else "uniform",
+    )
+    return psi, sampler
 
 
 def sgd_step(

@@ -86,22 +86,27 @@ class Reweighting:
         Ψ is symmetric, so this is also Ψ-(i, j_k); whole rows of P_ij are
         copied (a column gather is ~50x slower on a CPU).
         """
-        V = self.p_i.numel()
-        if self.scheme == "unigram":
-            return 1.0 / (V * V * self.p_i[j][:, None] * self.p_i[None, :])
-        if self.scheme == "omniscient":
-            assert self.p_ij is not None
-            g = self.p_ij.index_select(0, j) + self.p_i[j][:, None] * self.p_i[None, :]
-            return self.mean_g / g
-        return torch.ones((j.numel(), V), dtype=self.p_i.dtype, device=j.device)
+        omniscient = self.scheme == "omniscient"
+        p_ij = self._pairs().index_select(0, j) if omniscient else None
+        return self._from_probs(self.p_i[j][:, None], self.p_i[None, :], p_ij)
 
     def _psi(self, i: Tensor, j: Tensor, *, positive: bool) -> Tensor:
+        if positive and self.scheme == "sgns":  # subsample both words of a pair
+            return self.keep[i] * self.keep[j]
+        p_ij = self._pairs()[i, j] if self.scheme == "omniscient" else None
+        return self._from_probs(self.p_i[i], self.p_i[j], p_ij)
+
+    def _pairs(self) -> Tensor:
+        assert self.p_ij is not None  # __init__ refuses omniscient without P_ij
+        return self.p_ij
+
+    def _from_probs(self, p_a: Tensor, p_b: Tensor, p_ab: Tensor | None) -> Tensor:
+        """Ψ from the gathered P_a, P_b, P_ab (every Ψ but ``sgns`` positives)."""
         if self.scheme == "unigram":
             V = self.p_i.numel()
-            return 1.0 / (V * V * self.p_i[i] * self.p_i[j])
+            return 1.0 / (V * V * p_a * p_b)
         if self.scheme == "omniscient":
-            assert self.p_ij is not None
-            return self.mean_g / (self.p_ij[i, j] + self.p_i[i] * self.p_i[j])
-        if positive:  # word2vec: subsample both words of a positive pair
-            return self.keep[i] * self.keep[j]
-        return torch.ones_like(i, dtype=self.p_i.dtype)
+            assert p_ab is not None
+            return self.mean_g / (p_ab + p_a * p_b)
+        shape = torch.broadcast_shapes(p_a.shape, p_b.shape)
+        return torch.ones(shape, dtype=self.p_i.dtype, device=self.p_i.device)
