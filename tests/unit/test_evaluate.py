@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from gensim.models import KeyedVectors
+from scipy.stats import spearmanr
 
 from conftest import SHARED
 from qwem import evaluate
@@ -354,6 +355,25 @@ def test_subspace_overlap_known_values_and_rotation_invariance() -> None:
         evaluate.subspace_overlap(A, A[:49], 2)
 
 
+def test_agreement_tables_equal_the_pairwise_functions() -> None:
+    rng = np.random.default_rng(2)
+    models = {"x": rng.normal(size=(60, 6)), "y": rng.normal(size=(60, 4))}
+    models["z"] = models["x"][:, :3] + 0.1 * rng.normal(size=(60, 3))
+    matrices, subspace = evaluate.agreement_tables(models, dims=[1, 3, 5], modes=4)
+    pairs = subspace[["model_a", "model_b"]].drop_duplicates()
+    assert pairs.to_numpy().tolist() == [["x", "y"], ["x", "z"], ["y", "z"]]
+    for (a, b), rows in subspace.groupby(["model_a", "model_b"], sort=False):
+        width = min(models[a].shape[1], models[b].shape[1])
+        assert rows["d"].tolist() == [d for d in (1, 3, 5) if d <= width]
+        for d, value in zip(rows["d"], rows["overlap"], strict=True):
+            expected = evaluate.subspace_overlap(models[a], models[b], d)
+            assert value == pytest.approx(expected, abs=1e-12)
+        m = matrices[(matrices["model_a"] == a) & (matrices["model_b"] == b)]
+        k = min(4, width)
+        expected = evaluate.overlap_matrix(models[a], models[b], k).ravel()
+        np.testing.assert_allclose(m["overlap"], expected, atol=1e-12)
+
+
 # --- Table 1 and the command line ---------------------------------------------------
 
 
@@ -417,6 +437,62 @@ def test_cli_table_concepts_agreement(tmp_path: Path) -> None:
     s = pd.read_csv(sub)
     np.testing.assert_allclose(s["overlap"], [1.0, 1.0], rtol=1e-6)  # same span
     assert len(pd.read_csv(overlap)) == 16
+
+
+def test_per_item_outcomes_reproduce_table1(tmp_path: Path) -> None:
+    words, W = _google_like_embedding(dim=8, seed=5)
+    vocab = _write_vocab(tmp_path / "vocab.tsv", words)
+    for name, X in (("a", W), ("b", W[:, :3])):
+        write_word2vec(tmp_path / f"{name}.w2v.txt", words, X)
+    out = {k: tmp_path / f"{k}.csv" for k in ("table", "questions", "pairs")}
+    out["questions"] = tmp_path / "questions.csv.gz"
+    argv = ["evaluate", "table", "--vocab", str(vocab), "--men", "none"]
+    argv += [f"--embedding={n}={tmp_path / f'{n}.w2v.txt'}" for n in ("a", "b")]
+    argv += ["--out", str(out["table"]), "--questions-out", str(out["questions"])]
+    assert main([*argv, "--pairs-out", str(out["pairs"])]) == 0
+    assert out["questions"].read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    table = pd.read_csv(out["table"]).set_index("model")
+    questions = pd.read_csv(out["questions"], keep_default_na=False)
+    acc = questions.groupby(["model", "protocol"])["correct"].agg(["mean", "size"])
+    for model in ("a", "b"):
+        for protocol in ("a", "b"):
+            mean, size = acc.loc[(model, protocol)]
+            assert mean == pytest.approx(table.loc[model, f"analogy_{protocol}"])
+            assert size == table.loc[model, f"analogy_{protocol}_n"]
+    pairs = pd.read_csv(out["pairs"], keep_default_na=False)
+    assert set(pairs["benchmark"]) == {"ws353", "simlex999"}  # MEN: none
+    for (model, bench), rows in pairs.groupby(["model", "benchmark"]):
+        rho = spearmanr(rows["cos"], rows["score"]).statistic
+        assert rho == pytest.approx(table.loc[model, f"{bench}_rho"])
+        assert len(rows) == table.loc[model, f"{bench}_pairs"]
+    assert Path(f"{out['pairs']}.meta.json").is_file()
+
+    ci, paired = tmp_path / "ci.csv", tmp_path / "paired.csv"
+    argv = ["evaluate", "bootstrap", "--questions", str(out["questions"])]
+    argv += ["--pairs", str(out["pairs"]), "--reference", "a", "--resamples", "200"]
+    argv += ["--level", "0.9", "--seed", "0", "--out", str(ci)]
+    assert main([*argv, "--paired-out", str(paired)]) == 0
+    intervals = pd.read_csv(ci)
+    est = intervals.set_index(["model", "metric"])["estimate"]
+    assert est[("b", "analogy_b")] == pytest.approx(table.loc["b", "analogy_b"])
+    assert est[("a", "ws353_rho")] == pytest.approx(table.loc["a", "ws353_rho"])
+    assert pd.read_csv(paired)["model"].unique().tolist() == ["b"]
+
+
+def test_per_item_outcomes_need_one_vocabulary(tmp_path: Path) -> None:
+    words, W = _google_like_embedding(dim=8, seed=6)
+    write_word2vec(tmp_path / "a.w2v.txt", words, W)
+    write_word2vec(tmp_path / "b.w2v.txt", words[:-40], W[:-40])  # lacks 40 words
+    out = tmp_path / "out"
+    argv = ["evaluate", "table", "--men", "none", "--out", str(out / "t.csv")]
+    argv += ["--embedding", f"a={tmp_path / 'a.w2v.txt'}"]
+    argv += ["--embedding", f"b={tmp_path / 'b.w2v.txt'}"]
+    argv += ["--questions-out", str(out / "q.csv.gz")]
+    assert main(argv) == 2
+    assert not out.exists()  # checked before anything is written
+    with pytest.raises(QwemInputError, match="model 'b' has .* pass the run's vocab"):
+        frames = {"a": pd.DataFrame({"k": [1, 2]}), "b": pd.DataFrame({"k": [1, 3]})}
+        evaluate.stack_items(frames, keys=["k"], what="analogy questions")
 
 
 def test_cli_table_reads_word2vec_c_format(tmp_path: Path) -> None:

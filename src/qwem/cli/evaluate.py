@@ -9,7 +9,6 @@ with a ``.meta.json`` sidecar recording the command's parameters.
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -89,7 +88,7 @@ def write_csv(table: Any, path: Path, a: argparse.Namespace) -> None:
     """Write ``table`` atomically, with the command's parameters as a sidecar."""
     from qwem.io import atomic_text, write_meta
 
-    with atomic_text(path, compress=False) as fh:
+    with atomic_text(path) as fh:  # gzip-compressed when the name ends in .gz
         table.to_csv(fh, index=False, lineterminator="\n")
     params = {k: v for k, v in vars(a).items() if k != "func"}
     write_meta(path, params, rows=len(table))
@@ -103,23 +102,58 @@ def cmd_table(a: argparse.Namespace) -> None:
 
     questions = evaluate.load_analogies(a.questions)
     similarity = evaluate.similarity_benchmarks(a.men)
-    rows, analogies, sims = [], [], []
+    results = {}
     for name, path in a.embedding:
         W, words = load_embedding(path, a.vocab)
-        res = evaluate.model_benchmarks(
+        results[name] = evaluate.model_benchmarks(
             W, words, questions=questions, similarity=similarity
         )
-        rows.append({"model": name, **res.row()})
-        analogies.append(res.analogies.assign(model=name))
-        sims.append(res.similarity.assign(model=name))
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame([{"model": m, **r.row()} for m, r in results.items()])
     print(table.to_string(index=False))
-    if a.out:
-        write_csv(table, a.out, a)
-    if a.analogies_out:
-        write_csv(pd.concat(analogies, ignore_index=True), a.analogies_out, a)
-    if a.similarity_out:
-        write_csv(pd.concat(sims, ignore_index=True), a.similarity_out, a)
+    outputs = [
+        (a.out, table),
+        (a.analogies_out, _stacked(results, "analogies")),
+        (a.similarity_out, _stacked(results, "similarity")),
+    ]
+    if a.questions_out:  # checks, before any writing, that models share questions
+        outcomes = {m: r.outcomes for m, r in results.items()}
+        stacked = evaluate.stack_items(
+            outcomes, keys=evaluate.QUESTION_KEYS, what="analogy questions"
+        )
+        outputs.append((a.questions_out, stacked))
+    if a.pairs_out:
+        pairs = {m: r.pairs for m, r in results.items()}
+        stacked = evaluate.stack_items(
+            pairs, keys=evaluate.PAIR_KEYS, what="similarity pairs"
+        )
+        outputs.append((a.pairs_out, stacked))
+    for path, frame in outputs:
+        if path:
+            write_csv(frame, path, a)
+
+
+def _stacked(results: dict[str, Any], field: str) -> Any:
+    """One per-model table of every model (a ``model`` column last)."""
+    import pandas as pd
+
+    frames = [getattr(r, field).assign(model=m) for m, r in results.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def cmd_bootstrap(a: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from qwem.evaluate import bootstrap
+
+    settings = bootstrap.BootstrapSettings(
+        resamples=a.resamples, level=a.level, seed=a.seed, reference=a.reference
+    )
+    questions = pd.read_csv(a.questions, keep_default_na=False)
+    pairs = pd.read_csv(a.pairs, keep_default_na=False)
+    intervals, paired = bootstrap.table1_bootstrap(questions, pairs, settings)
+    print(intervals.to_string(index=False))
+    write_csv(intervals, a.out, a)
+    write_csv(paired, a.paired_out, a)
 
 
 def cmd_fetch_men(a: argparse.Namespace) -> None:
@@ -211,22 +245,13 @@ def cmd_agreement(a: argparse.Namespace) -> None:
             f"agreement needs two or more --embedding with distinct names, got {names}"
         )
     models = {name: load_embedding(path, a.vocab) for name, path in a.embedding}
-    common = _common_words(models)
-    overlaps, subspaces = [], []
-    for (na, (Wa, wa)), (nb, (Wb, wb)) in itertools.combinations(models.items(), 2):
-        A = Wa[pd.Index(wa).get_indexer(pd.Index(common))]
-        B = Wb[pd.Index(wb).get_indexer(pd.Index(common))]
-        k = min(a.modes, A.shape[1], B.shape[1])
-        m = evaluate.overlap_long(evaluate.overlap_matrix(A, B, k))
-        overlaps.append(m.assign(model_a=na, model_b=nb))
-        for d in (d for d in a.dims if d <= min(A.shape[1], B.shape[1])):
-            s = evaluate.subspace_overlap(A, B, d)
-            subspaces.append({"model_a": na, "model_b": nb, "d": d, "overlap": s})
-            logger.info("%s vs %s: subspace overlap %.4f at d = %d", na, nb, s, d)
-    table = pd.DataFrame(subspaces, columns=["model_a", "model_b", "d", "overlap"])
+    common = pd.Index(_common_words(models))
+    aligned = {
+        n: W[pd.Index(words).get_indexer(common)] for n, (W, words) in models.items()
+    }
+    matrix, table = evaluate.agreement_tables(aligned, dims=a.dims, modes=a.modes)
     print(table.to_string(index=False))
-    matrix = pd.concat(overlaps, ignore_index=True)
-    write_csv(matrix[["model_a", "model_b", "i", "j", "overlap"]], a.out, a)
+    write_csv(matrix, a.out, a)
     write_csv(table, a.subspace_out, a)
 
 
@@ -301,6 +326,25 @@ def register(stages: Any) -> None:
     p.add_argument("--out", type=Path, help="Table 1 as CSV")
     p.add_argument("--analogies-out", type=Path, help="per-category accuracies")
     p.add_argument("--similarity-out", type=Path, help="similarity rows per model")
+    p.add_argument(
+        "--questions-out",
+        type=Path,
+        help="every analogy question's outcome per model (.csv or .csv.gz); "
+        "needs every model to have the same questions (one --vocab)",
+    )
+    p.add_argument("--pairs-out", type=Path, help="every pair's cosine per model")
+
+    p = add_command(
+        ev, "bootstrap", cmd_bootstrap, "bootstrap intervals of Table 1, paired"
+    )
+    p.add_argument("--questions", type=Path, required=True, help="--questions-out")
+    p.add_argument("--pairs", type=Path, required=True, help="--pairs-out")
+    p.add_argument("--reference", required=True, help="model of the paired table")
+    p.add_argument("--resamples", type=int, required=True, help="B")
+    p.add_argument("--level", type=float, required=True, help="e.g. 0.95")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="intervals (long CSV)")
+    p.add_argument("--paired-out", type=Path, required=True, help="differences")
 
     p = add_command(ev, "fetch-men", cmd_fetch_men, "download the MEN similarity set")
     p.add_argument("--url", required=True, help="http(s)://, file:// or a path")

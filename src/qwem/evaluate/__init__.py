@@ -4,7 +4,9 @@
 * :mod:`~qwem.evaluate.similarity`: WordSim-353, SimLex-999, MEN (Spearman ρ);
 * :mod:`~qwem.evaluate.features`: concepts of eigen/PCA directions, subspace
   agreement;
-* :mod:`~qwem.evaluate.benchmark`: Table 1, one row per model.
+* :mod:`~qwem.evaluate.benchmark`: Table 1, one row per model, per-item outcomes;
+* :mod:`~qwem.evaluate.bootstrap`: bootstrap intervals of Table 1, paired
+  differences from a reference model.
 """
 
 from __future__ import annotations
@@ -12,23 +14,29 @@ from __future__ import annotations
 from qwem.evaluate.analogies import (
     AnalogyScores,
     analogy_accuracy,
+    analogy_outcomes,
     analogy_predictions,
     analogy_scores,
     analogy_table,
     category_pairs,
     google_analogies_path,
     load_analogies,
+    outcome_table,
     paper_analogies,
     unit_rows,
     word_ids,
 )
 from qwem.evaluate.benchmark import (
+    PAIR_KEYS,
+    QUESTION_KEYS,
     ModelBenchmarks,
     benchmark_table,
     model_benchmarks,
     restrict_to_vocabulary,
+    stack_items,
 )
 from qwem.evaluate.features import (
+    agreement_tables,
     concept_table,
     left_singular_vectors,
     orient,
@@ -43,16 +51,22 @@ from qwem.evaluate.similarity import (
     load_similarity,
     load_simlex999,
     load_wordsim353,
+    pair_cosines,
     similarity_benchmarks,
+    similarity_pairs,
     similarity_spearman,
     similarity_table,
 )
 
 __all__ = [
+    "PAIR_KEYS",
+    "QUESTION_KEYS",
     "AnalogyScores",
     "ModelBenchmarks",
     "Similarity",
+    "agreement_tables",
     "analogy_accuracy",
+    "analogy_outcomes",
     "analogy_predictions",
     "analogy_scores",
     "analogy_table",
@@ -68,14 +82,18 @@ __all__ = [
     "load_wordsim353",
     "model_benchmarks",
     "orient",
+    "outcome_table",
     "overlap_long",
     "overlap_matrix",
+    "pair_cosines",
     "paper_analogies",
     "pca_directions",
     "restrict_to_vocabulary",
     "similarity_benchmarks",
+    "similarity_pairs",
     "similarity_spearman",
     "similarity_table",
+    "stack_items",
     "subspace_overlap",
     "unit_rows",
     "word_ids",

@@ -14,6 +14,7 @@ wrong; the paper's protocol keeps them and so do we.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,27 +216,47 @@ def paper_analogies(questions: pd.DataFrame, words: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def analogy_table(
+def analogy_outcomes(
     W: NDArray[np.floating], words: list[str], questions: pd.DataFrame
 ) -> pd.DataFrame:
-    """Accuracy per category and overall under protocols (a) and (b).
+    """The 3CosAdd outcome of every in-vocabulary question, protocols (a) and (b).
 
     Args:
         W: (V, d) embeddings of ``words``.
         words: the V searchable words (the vocabulary restriction).
         questions: the analogy file as from :func:`load_analogies`.
     Returns:
-        Columns protocol ('a' or 'b'), category, n, correct, accuracy: one row
-        per category of the file (n = 0 and accuracy NaN when it has no
-        question) and a last row per protocol with category 'all'.
+        Columns protocol ('a', then 'b'), question (0-based within the
+        protocol), category, a, b, c, d, predicted (a word), correct (bool);
+        one row per question. Two embeddings of the same words get the same
+        rows up to ``predicted`` and ``correct``.
     """
-    categories = pd.unique(questions["category"])
     frames = []
     for protocol, qs in (("a", questions), ("b", paper_analogies(questions, words))):
         pred = analogy_predictions(W, words, qs)
+        pred.insert(0, "question", np.arange(len(pred), dtype=np.int64))
+        pred.insert(0, "protocol", protocol)
+        frames.append(pred)
+    return pd.concat(frames, ignore_index=True)
+
+
+def outcome_table(outcomes: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+    """Accuracy per category and overall of :func:`analogy_outcomes`' rows.
+
+    Args:
+        outcomes: per-question rows (protocol, category, correct).
+        categories: every category of the analogy file, in file order.
+    Returns:
+        Columns protocol, category, n, correct, accuracy: one row per category
+        (n = 0 and accuracy NaN when it has no question) and a last row per
+        protocol with category 'all'.
+    """
+    frames = []
+    for protocol in ("a", "b"):
+        pred = outcomes[outcomes["protocol"] == protocol]
         grouped = pred.groupby("category", sort=False)["correct"]
         table = pd.DataFrame(
-            {"n": grouped.size(), "correct": grouped.sum()}, index=categories
+            {"n": grouped.size(), "correct": grouped.sum()}, index=list(categories)
         )
         table = table.fillna(0).astype(np.int64)
         table.loc["all"] = [len(pred), int(pred["correct"].sum())]
@@ -254,3 +275,19 @@ def analogy_table(
         out["correct"], n, out=np.full(n.size, np.nan), where=n > 0
     )
     return out
+
+
+def analogy_table(
+    W: NDArray[np.floating], words: list[str], questions: pd.DataFrame
+) -> pd.DataFrame:
+    """Accuracy per category and overall under protocols (a) and (b).
+
+    Args:
+        W: (V, d) embeddings of ``words``.
+        words: the V searchable words (the vocabulary restriction).
+        questions: the analogy file as from :func:`load_analogies`.
+    Returns:
+        :func:`outcome_table` of :func:`analogy_outcomes`.
+    """
+    outcomes = analogy_outcomes(W, words, questions)
+    return outcome_table(outcomes, list(pd.unique(questions["category"])))

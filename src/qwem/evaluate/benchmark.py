@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from qwem.errors import QwemInputError
-from qwem.evaluate.analogies import analogy_table
-from qwem.evaluate.similarity import similarity_table
+from qwem.evaluate.analogies import analogy_outcomes, outcome_table
+from qwem.evaluate.similarity import similarity_pairs, similarity_table
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,15 @@ class ModelBenchmarks:
     Attributes:
         analogies: :func:`~qwem.evaluate.analogies.analogy_table` (both protocols).
         similarity: :func:`~qwem.evaluate.similarity.similarity_table`.
+        outcomes: per question, :func:`~qwem.evaluate.analogies.analogy_outcomes`.
+        pairs: per word pair, :func:`~qwem.evaluate.similarity.similarity_pairs`.
         words: vocabulary size V searched; dim: embedding dimension d.
     """
 
     analogies: pd.DataFrame
     similarity: pd.DataFrame
+    outcomes: pd.DataFrame
+    pairs: pd.DataFrame
     words: int
     dim: int
 
@@ -89,9 +94,12 @@ def model_benchmarks(
         raise QwemInputError(
             f"embedding of shape {W.shape} for {len(words)} words; expected (V, d)"
         )
+    outcomes = analogy_outcomes(W, words, questions)
     return ModelBenchmarks(
-        analogies=analogy_table(W, words, questions),
+        analogies=outcome_table(outcomes, list(pd.unique(questions["category"]))),
         similarity=similarity_table(W, words, similarity),
+        outcomes=outcomes,
+        pairs=similarity_pairs(W, words, similarity),
         words=len(words),
         dim=int(W.shape[1]),
     )
@@ -127,3 +135,44 @@ def benchmark_table(
         for name, (W, words) in embeddings.items()
     ]
     return pd.DataFrame(rows)
+
+
+#: Columns naming one item of the per-item tables (what every model must share).
+QUESTION_KEYS = ["protocol", "question", "category", "a", "b", "c", "d"]
+PAIR_KEYS = ["benchmark", "pair", "word1", "word2", "score"]
+
+
+def stack_items(
+    per_model: Mapping[str, pd.DataFrame], *, keys: Sequence[str], what: str
+) -> pd.DataFrame:
+    """Per-item tables of several models as one long table, one block per model.
+
+    The paired bootstrap compares models item by item, so every model must
+    answer the same items: with one vocabulary (``--vocab``) every model
+    covers the same questions and pairs.
+
+    Args:
+        per_model: model name -> its per-item rows (the ``keys`` columns first).
+        keys: columns identifying an item, equal across models.
+        what: the items, for the error message ('analogy questions').
+    Returns:
+        Column model, then the input columns; the models in the given order.
+    """
+    (first, reference), *_ = per_model.items()
+    items = reference[list(keys)].reset_index(drop=True)
+    for name, rows in per_model.items():
+        mine = rows[list(keys)].reset_index(drop=True)
+        if len(mine) == len(items) and mine.equals(items):
+            continue
+        n = min(len(mine), len(items))
+        differ = (mine.iloc[:n] != items.iloc[:n]).any(axis=1).to_numpy()
+        at = int(np.argmax(differ)) if differ.any() else n
+        raise QwemInputError(
+            f"{what}: model {name!r} has {len(mine)} and {first!r} {len(items)}, "
+            f"the lists first differ at item {at}; per-item outcomes need every "
+            "model on the same words: pass the run's vocab.tsv as --vocab and "
+            "embeddings that have a vector for each of its words"
+        )
+    frames = [rows.assign(model=name) for name, rows in per_model.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["model", *(c for c in out.columns if c != "model")]]

@@ -15,11 +15,17 @@ that holds the direction's most extreme word.
 
 from __future__ import annotations
 
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from qwem.errors import QwemConfigError, QwemInputError
+
+logger = logging.getLogger(__name__)
 
 F64 = NDArray[np.float64]
 
@@ -143,6 +149,50 @@ def overlap_long(matrix: F64) -> pd.DataFrame:
     i, j = np.indices(matrix.shape)
     return pd.DataFrame(
         {"i": i.ravel() + 1, "j": j.ravel() + 1, "overlap": matrix.ravel()}
+    )
+
+
+def agreement_tables(
+    embeddings: Mapping[str, NDArray[np.floating]],
+    *,
+    dims: Sequence[int],
+    modes: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Overlap matrices and subspace overlaps of every pair of models.
+
+    The same numbers as :func:`overlap_matrix` and :func:`subspace_overlap`
+    pair by pair, with one SVD per model: the top-d singular vectors are the
+    first d columns of the full thin SVD.
+
+    Args:
+        embeddings: model name -> (V, m) matrix, rows aligned on the same words.
+        dims: d of the subspace overlaps; a pair gets those <= min(m, m').
+        modes: k of the k x k matrices, capped at min(m, m').
+    Returns:
+        (matrices, subspace): columns model_a, model_b, i, j, overlap (v_i .
+        ṽ_j)^2 and model_a, model_b, d, overlap (1/d)||U_d^T V_d||_F^2, pairs
+        in ``itertools.combinations`` order of ``embeddings``.
+    """
+    bases = {
+        name: left_singular_vectors(X, min(X.shape)) for name, X in embeddings.items()
+    }
+    for X in embeddings.values():
+        _check_aligned(next(iter(embeddings.values())), X)
+    matrices, subspace = [], []
+    for (na, U), (nb, V) in itertools.combinations(bases.items(), 2):
+        width = min(U.shape[1], V.shape[1])
+        k = min(modes, width)
+        m = overlap_long((U[:, :k].T @ V[:, :k]) ** 2)
+        matrices.append(m.assign(model_a=na, model_b=nb))
+        for d in (d for d in dims if d <= width):
+            s = float(np.linalg.norm(U[:, :d].T @ V[:, :d]) ** 2 / d)
+            subspace.append({"model_a": na, "model_b": nb, "d": d, "overlap": s})
+            logger.info("%s vs %s: subspace overlap %.4f at d = %d", na, nb, s, d)
+    columns = ["model_a", "model_b", "i", "j", "overlap"]
+    matrix = pd.concat(matrices, ignore_index=True)[columns] if matrices else None
+    return (
+        pd.DataFrame(columns=columns) if matrix is None else matrix,
+        pd.DataFrame(subspace, columns=["model_a", "model_b", "d", "overlap"]),
     )
 
 

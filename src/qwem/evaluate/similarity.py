@@ -136,6 +136,33 @@ class Similarity:
     total: int
 
 
+def pair_cosines(
+    W: NDArray[np.floating], words: list[str], pairs: pd.DataFrame
+) -> pd.DataFrame:
+    """The pairs whose two words are in ``words``, with their cosine similarity.
+
+    Args:
+        W: (V, d) embeddings, row i the vector of ``words[i]``.
+        words: the V words.
+        pairs: columns word1, word2, score (as from :func:`load_similarity`).
+    Returns:
+        Columns pair (0-based line of ``pairs``), word1, word2, score, cos
+        (float64 cos(w_1, w_2); 0 for a zero vector), in file order.
+    """
+    index = pd.Index(words)
+    i = index.get_indexer(pd.Index(pairs["word1"]))
+    j = index.get_indexer(pd.Index(pairs["word2"]))
+    keep = (i >= 0) & (j >= 0)
+    norms = np.linalg.norm(W, axis=1)
+    norms[norms == 0] = 1.0
+    i, j = i[keep], j[keep]
+    cos = np.einsum("nd,nd->n", W[i], W[j]) / (norms[i] * norms[j])
+    out = pd.DataFrame(pairs.loc[keep, ["word1", "word2", "score"]])
+    out.insert(0, "pair", np.flatnonzero(keep))
+    out["cos"] = np.asarray(cos, dtype=np.float64)
+    return out.reset_index(drop=True)
+
+
 def similarity_spearman(
     W: NDArray[np.floating], words: list[str], pairs: pd.DataFrame
 ) -> Similarity:
@@ -146,19 +173,33 @@ def similarity_spearman(
         words: the V words.
         pairs: columns word1, word2, score (as from :func:`load_similarity`).
     """
-    index = pd.Index(words)
-    i = index.get_indexer(pd.Index(pairs["word1"]))
-    j = index.get_indexer(pd.Index(pairs["word2"]))
-    keep = (i >= 0) & (j >= 0)
-    total, covered = len(pairs), int(keep.sum())
-    if covered < 3:  # ρ of two points is ±1 whatever they are
-        return Similarity(float("nan"), covered, total)
-    norms = np.linalg.norm(W, axis=1)
-    norms[norms == 0] = 1.0
-    Wi, Wj = W[i[keep]], W[j[keep]]
-    cos = np.einsum("nd,nd->n", Wi, Wj) / (norms[i[keep]] * norms[j[keep]])
-    rho = spearmanr(cos, pairs["score"].to_numpy()[keep]).statistic
-    return Similarity(float(rho), covered, total)
+    covered = pair_cosines(W, words, pairs)
+    if len(covered) < 3:  # ρ of two points is ±1 whatever they are
+        return Similarity(float("nan"), len(covered), len(pairs))
+    rho = spearmanr(covered["cos"], covered["score"]).statistic
+    return Similarity(float(rho), len(covered), len(pairs))
+
+
+def similarity_pairs(
+    W: NDArray[np.floating],
+    words: list[str],
+    benchmarks: dict[str, pd.DataFrame | None],
+) -> pd.DataFrame:
+    """:func:`pair_cosines` of every available benchmark, with a benchmark column.
+
+    Returns:
+        Columns benchmark, pair, word1, word2, score, cos; a benchmark given
+        as None has no rows.
+    """
+    frames = [
+        pair_cosines(W, words, pairs).assign(benchmark=name)
+        for name, pairs in benchmarks.items()
+        if pairs is not None
+    ]
+    columns = ["benchmark", "pair", "word1", "word2", "score", "cos"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def similarity_table(
