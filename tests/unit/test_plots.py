@@ -162,7 +162,11 @@ def test_table1_markdown() -> None:
             "men_rho": [np.nan, 0.44, 0.74, 0.75],
         }
     )
-    table = plots.table1(bench)
+    from qwem.plots.tables import table1_rows
+
+    rows = table1_rows(bench["model"])
+    assert rows["QWEM (trained)"] == "qwem_small"  # qwem_large absent
+    table = plots.table1(bench, rows)
     assert list(table.index) == [
         "SGNS (trained)",
         "QWEM (trained)",
@@ -175,6 +179,80 @@ def test_table1_markdown() -> None:
     assert md[0].split("|")[2].strip() == "analogies (a)"
     assert "67.9 %" in md[2] and "n/a" in md[3] and "0.756" not in md[4]
     assert len(md) == 2 + 4
+    # the rows are the caller's: another mapping, another table
+    other = plots.table1(bench, {"closed form": "M_star", "absent": "nothing"})
+    assert list(other.index) == ["closed form"] and other["source"].item() == "M_star"
+
+
+def test_table1_with_intervals_and_the_paired_table() -> None:
+    from qwem.plots import tables as t
+
+    bench = pd.DataFrame(
+        {
+            "model": ["M_star", "pmi"],
+            "analogy_a": [0.317, 0.275],
+            "ws353_rho": [0.6, 0.5],
+        }
+    )
+    intervals = pd.DataFrame(
+        {
+            "metric": ["analogy_a", "analogy_a", "ws353_rho"],
+            "model": ["M_star", "pmi", "M_star"],
+            "lo": [0.296, 0.255, 0.52],
+            "hi": [0.338, 0.295, 0.69],
+            "level": 0.95,
+            "resamples": 2000,
+        }
+    )
+    rows = {"M* closed form": "M_star", "PMI-SVD": "pmi"}
+    table = t.table1(bench, rows, intervals)
+    assert table.loc["PMI-SVD", "analogies (a)_lo"] == pytest.approx(25.5)
+    assert np.isnan(table.loc["PMI-SVD", "WS-353_hi"])  # no interval computed
+    md = t.table1_markdown(table, t.interval_note(intervals)).splitlines()
+    assert "| 31.7 % [29.6, 33.8] |" in md[2] and "| 0.600 [0.520, 0.690] |" in md[2]
+    assert "| 0.500 |" in md[3] and "95 % percentile bootstrap" in md[-1]
+
+    paired = pd.DataFrame(
+        {
+            "metric": ["analogy_a", "ws353_rho"],
+            "model": ["pmi", "pmi"],
+            "reference": "M_star",
+            "difference": [-0.042, -0.1],
+            "lo": [-0.057, -0.2],
+            "hi": [-0.026, 0.01],
+            "excludes_zero": [True, False],
+            "level": 0.95,
+            "resamples": 2000,
+        }
+    )
+    vs = t.table1_paired(paired, rows)
+    assert list(vs.index) == ["PMI-SVD"]  # the reference has no row
+    assert vs.loc["PMI-SVD", "analogies (a)"] == pytest.approx(-4.2)
+    assert bool(vs.loc["PMI-SVD", "analogies (a)_excludes_zero"])
+    line = t.paired_markdown(vs).splitlines()[2]
+    assert "| -4.2 [-5.7, -2.6] * |" in line and "| -0.100 [-0.200, 0.010] |" in line
+
+
+def test_agreement_table_against_the_reference() -> None:
+    from qwem.plots import tables as t
+
+    subspace = pd.DataFrame(
+        {
+            "model_a": ["M_star", "M_star", "qwem", "ppmi", "M_star"],
+            "model_b": ["qwem", "qwem", "M_star", "qwem", "gensim"],
+            "d": [1, 5, 8, 1, 1],
+            "overlap": [0.99, 0.95, 0.7, 0.2, 0.1],
+        }
+    )
+    table = t.agreement_table(
+        subspace, reference="M_star", models=["qwem", "gensim", "sgns"], ks=[1, 5, 8]
+    )
+    assert list(table.index) == ["qwem", "gensim"]  # sgns has no overlap
+    assert list(table.columns) == ["k = 1", "k = 5", "k = 8"]
+    assert table.loc["qwem"].tolist() == [0.99, 0.95, 0.7]  # either order of pair
+    assert np.isnan(table.loc["gensim", "k = 5"])
+    md = t.agreement_markdown(table, "M_star")
+    assert "| qwem | 0.990 | 0.950 | 0.700 |" in md and "| gensim | 0.100 | n/a |" in md
 
 
 def test_cli_writes_png_and_pdf(tmp_path: Path) -> None:

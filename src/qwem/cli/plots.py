@@ -134,20 +134,47 @@ def cmd_spectra(a: argparse.Namespace) -> None:
 
 
 def cmd_table1(a: argparse.Namespace) -> None:
-    from qwem.io import atomic_text
-    from qwem.plots import analogies_by_category, table1
-    from qwem.plots.tables import analogies_markdown, table1_markdown
+    from qwem.plots import analogies_by_category
+    from qwem.plots import tables as t
 
-    t1 = table1(pd.read_csv(a.table))
+    bench, intervals = pd.read_csv(a.table), pd.read_csv(a.intervals)
+    paired = pd.read_csv(a.paired)
+    rows = t.table1_rows(bench["model"])  # TABLE1_ROWS, for now
+    t1 = t.table1(bench, rows, intervals)
+    vs = t.table1_paired(paired, rows)
+    label = next((k for k, m in rows.items() if m in set(paired["reference"])), "")
+    reference = f"{label} ({paired['reference'].iloc[0]})" if len(paired) else ""
     by_cat = analogies_by_category(pd.read_csv(a.analogies))
-    for path, text in (
+    _write_texts(
         (a.csv, t1.to_csv()),
-        (a.md, table1_markdown(t1)),
+        (a.md, t.table1_markdown(t1, t.interval_note(intervals))),
+        (a.paired_csv, vs.to_csv()),
+        (a.paired_md, t.paired_markdown(vs, t.interval_note(paired, reference))),
         (a.categories_csv, by_cat.to_csv()),
-        (a.categories_md, analogies_markdown(by_cat)),
-    ):
+        (a.categories_md, t.analogies_markdown(by_cat)),
+    )
+
+
+def cmd_agreement(a: argparse.Namespace) -> None:
+    from qwem.plots import tables as t
+
+    table = t.agreement_table(
+        pd.read_csv(a.subspace), reference=a.reference, models=a.models, ks=a.ks
+    )
+    print(table.to_string())
+    _write_texts(
+        (a.csv, table.to_csv()), (a.md, t.agreement_markdown(table, a.reference))
+    )
+
+
+def _write_texts(*outputs: tuple[Path, str]) -> None:
+    """Write each (path, text) atomically."""
+    from qwem.io import atomic_text
+
+    for path, text in outputs:
         with atomic_text(path) as fh:
             fh.write(text)
+        logger.info("wrote %s", path)
 
 
 def _figure(sp: Any, name: str, func: Any, help_: str) -> argparse.ArgumentParser:
@@ -209,5 +236,17 @@ def register(stages: Any) -> None:
     p = add_command(sp, "table1", cmd_table1, "Table 1 and analogies by category")
     p.add_argument("--table", type=Path, required=True, help="eval/table1.csv")
     p.add_argument("--analogies", type=Path, required=True, help="eval/analogies.csv")
-    for out in ("csv", "md", "categories-csv", "categories-md"):
+    p.add_argument("--intervals", type=Path, required=True, help="eval/table1_ci.csv")
+    p.add_argument("--paired", type=Path, required=True, help="eval/table1_paired.csv")
+    for out in ("csv", "md", "paired-csv", "paired-md", "categories-csv"):
+        p.add_argument(f"--{out}", type=Path, required=True)
+    p.add_argument("--categories-md", type=Path, required=True)
+    p = add_command(sp, "agreement", cmd_agreement, "overlap with M* at each k")
+    p.add_argument(
+        "--subspace", type=Path, required=True, help="eval/subspace_overlap.csv"
+    )
+    p.add_argument("--reference", required=True, help="model compared with")
+    p.add_argument("--models", nargs="+", required=True, help="rows, in order")
+    p.add_argument("--ks", type=int, nargs="+", required=True, help="columns")
+    for out in ("csv", "md"):
         p.add_argument(f"--{out}", type=Path, required=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,30 +35,152 @@ def _number(table: pd.DataFrame, row: str, col: str) -> float:
     return float(value.iloc[0])
 
 
-def table1(bench: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 in the paper's row order; analogies in %, similarities as rho.
+def table1_rows(
+    models: Iterable[str],
+    candidates: Mapping[str, Sequence[str]] = TABLE1_ROWS,
+) -> dict[str, str]:
+    """Table 1 row label -> model, for the rows one of whose candidates was evaluated.
+
+    Args:
+        models: the evaluated model names (``eval/table1.csv``'s model column).
+        candidates: label -> candidate models, the first present wins.
+    """
+    have = set(models)
+    rows = {}
+    for label, names in candidates.items():
+        if found := next((m for m in names if m in have), None):
+            rows[label] = found
+    return rows
+
+
+def table1(
+    bench: pd.DataFrame,
+    rows: Mapping[str, str],
+    intervals: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Table 1 in the given row order; analogies in %, similarities as rho.
 
     Args:
         bench: ``eval/table1.csv`` (model, analogy_a, analogy_b, *_rho, ...).
+        rows: row label -> model name (e.g. :func:`table1_rows`); labels
+            whose model is not in ``bench`` are left out.
+        intervals: ``eval/table1_ci.csv`` (metric, model, lo, hi), or None.
 
     Returns:
-        Index 'model' label, a 'source' column (the model name), then one
-        column per :data:`TABLE1_COLUMNS` header; rows of absent models left out.
+        Index 'model' label, a 'source' column (the model name), then per
+        :data:`TABLE1_COLUMNS` header its value and, with ``intervals``,
+        '<header>_lo' and '<header>_hi' (NaN where no interval was computed).
     """
     by_model = bench.set_index("model")
-    rows = []
-    for label, candidates in TABLE1_ROWS.items():
-        model = next((m for m in candidates if m in by_model.index), None)
-        if model is None:
+    bounds = _bounds(intervals)
+    columns = ["model", "source"]
+    for header in TABLE1_COLUMNS:
+        columns += [header, f"{header}_lo", f"{header}_hi"] if bounds else [header]
+    out = []
+    for label, model in rows.items():
+        if model not in by_model.index:
             continue
         row: dict[str, object] = {"model": label, "source": model}
         for header, (col, kind) in TABLE1_COLUMNS.items():
-            value = _number(by_model, model, col)
-            row[header] = 100.0 * value if kind == "percent" else value
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["model", "source", *TABLE1_COLUMNS]).set_index(
-        "model"
+            scale = 100.0 if kind == "percent" else 1.0
+            row[header] = scale * _number(by_model, model, col)
+            if bounds:
+                lo, hi = bounds.get((col, model), (np.nan, np.nan))
+                row[f"{header}_lo"] = scale * float(lo)
+                row[f"{header}_hi"] = scale * float(hi)
+        out.append(row)
+    return pd.DataFrame(out, columns=columns).set_index("model")
+
+
+def _bounds(
+    intervals: pd.DataFrame | None,
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(metric, model) -> (lo, hi) of ``eval/table1_ci.csv``; empty for None."""
+    if intervals is None:
+        return {}
+    return _by_metric_model(intervals, "lo", "hi")
+
+
+def _by_metric_model(frame: pd.DataFrame, *columns: str) -> dict[tuple[str, str], Any]:
+    """(metric, model) -> tuple of the values of ``columns`` in that row."""
+    keys = zip(frame["metric"].astype(str), frame["model"].astype(str), strict=True)
+    values = zip(*(frame[c].to_numpy() for c in columns), strict=True)
+    return dict(zip(keys, values, strict=True))
+
+
+def table1_paired(paired: pd.DataFrame, rows: Mapping[str, str]) -> pd.DataFrame:
+    """Differences of the Table 1 rows from the reference model, with intervals.
+
+    Args:
+        paired: ``eval/table1_paired.csv`` (metric, model, reference,
+            difference, lo, hi, excludes_zero).
+        rows: row label -> model name, as for :func:`table1`; the reference
+            and models without differences are left out.
+
+    Returns:
+        Index 'model' label, a 'source' column, then per
+        :data:`TABLE1_COLUMNS` header the difference (analogies in percentage
+        points, similarities in rho), '<header>_lo', '<header>_hi' and
+        '<header>_excludes_zero' (bool).
+    """
+    found = _by_metric_model(paired, "difference", "lo", "hi", "excludes_zero")
+    columns = ["model", "source"]
+    for header in TABLE1_COLUMNS:
+        columns += [header, f"{header}_lo", f"{header}_hi", f"{header}_excludes_zero"]
+    models = set(paired["model"])
+    out = []
+    for label, model in rows.items():
+        if model not in models:
+            continue
+        row: dict[str, object] = {"model": label, "source": model}
+        for header, (col, kind) in TABLE1_COLUMNS.items():
+            scale = 100.0 if kind == "percent" else 1.0
+            diff, lo, hi, excludes = found.get((col, model), (np.nan,) * 3 + (False,))
+            row[header] = scale * float(diff)
+            row[f"{header}_lo"], row[f"{header}_hi"] = scale * lo, scale * hi
+            row[f"{header}_excludes_zero"] = bool(excludes)
+        out.append(row)
+    return pd.DataFrame(out, columns=columns).set_index("model")
+
+
+def agreement_table(
+    subspace: pd.DataFrame, *, reference: str, models: Sequence[str], ks: Sequence[int]
+) -> pd.DataFrame:
+    """Subspace overlap of each model with the reference at each k.
+
+    Args:
+        subspace: ``eval/subspace_overlap.csv`` (model_a, model_b, d, overlap),
+            pairs in either order.
+        reference: the model compared with (M*'s eigenvectors, ``M_star``).
+        models: the rows, in order; a model without any overlap is left out.
+        ks: the columns; NaN where the pair has no overlap at that k.
+
+    Returns:
+        Index 'model', one column 'k = <k>' per k: (1/k)||U_k^T V_k||_F^2 in
+        [0, 1] (1: same top-k subspace; k/V: chance for random subspaces).
+    """
+    a, b = subspace["model_a"], subspace["model_b"]
+    rows = pd.concat(
+        [
+            subspace[a == reference].assign(other=b),
+            subspace[b == reference].assign(other=a),
+        ]
     )
+    wide = rows.pivot_table(index="other", columns="d", values="overlap")
+    wide = wide.reindex(index=[m for m in models if m in wide.index], columns=list(ks))
+    wide.columns = [f"k = {k}" for k in ks]
+    wide.index.name = "model"
+    return wide
+
+
+def agreement_markdown(table: pd.DataFrame, reference: str) -> str:
+    """:func:`agreement_table` as Markdown (3 decimals) with a one-line legend."""
+    legend = (
+        f"\nOverlap (1/k)‖U_kᵀV_k‖²_F of each model's top-k left singular vectors "
+        f"with the top-k eigenvectors of {reference} (1: same subspace; random "
+        "k-dimensional subspaces give k/V).\n"
+    )
+    return to_markdown(table) + legend
 
 
 def _cell(value: object, digits: int, suffix: str = "") -> str:
@@ -97,13 +220,76 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
-def table1_markdown(table: pd.DataFrame) -> str:
-    """Table 1 as Markdown: analogies in % (1 decimal), rho (3), NaN as n/a."""
-    kinds = {h: k for h, (_, k) in TABLE1_COLUMNS.items()}
-    shown = table.drop(columns=["source"], errors="ignore")
-    digits = {h: 1 if kinds[h] == "percent" else 3 for h in shown.columns}
-    suffix = {h: " %" for h in shown.columns if kinds[h] == "percent"}
-    return to_markdown(shown, digits, suffix)
+def _with_interval(
+    value: float, lo: float, hi: float, digits: int, suffix: str, sign: str = ""
+) -> str:
+    """'value[suffix] [lo, hi]'; 'n/a' for NaN, no brackets without bounds."""
+    if np.isnan(value):
+        return "n/a"
+    text = f"{value:{sign}.{digits}f}{suffix}"
+    if np.isfinite(lo) and np.isfinite(hi):
+        text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return text
+
+
+def table1_markdown(table: pd.DataFrame, note: str = "") -> str:
+    """Table 1 as Markdown: analogies in % (1 decimal), rho (3), NaN as n/a.
+
+    With '<header>_lo' / '_hi' columns (:func:`table1` given intervals) a
+    cell reads '31.7 % [29.6, 33.8]'; ``note`` follows the table.
+    """
+    cells = pd.DataFrame(index=table.index)
+    for header, (_, kind) in TABLE1_COLUMNS.items():
+        if header not in table.columns:
+            continue
+        digits, suffix = (1, " %") if kind == "percent" else (3, "")
+        lo = table.get(f"{header}_lo", pd.Series(np.nan, index=table.index))
+        hi = table.get(f"{header}_hi", pd.Series(np.nan, index=table.index))
+        cells[header] = [
+            _with_interval(float(v), float(a), float(b), digits, suffix)
+            for v, a, b in zip(table[header], lo, hi, strict=True)
+        ]
+    return to_markdown(cells) + (f"\n{note}\n" if note else "")
+
+
+def paired_markdown(table: pd.DataFrame, note: str = "") -> str:
+    """:func:`table1_paired` as Markdown: '+2.3 [0.8, 3.9] *', * = excludes 0.
+
+    Analogies in percentage points (1 decimal), rho differences with 3.
+    """
+    cells = pd.DataFrame(index=table.index)
+    for header, (_, kind) in TABLE1_COLUMNS.items():
+        digits = 1 if kind == "percent" else 3
+        cells[header] = [
+            _with_interval(float(v), float(a), float(b), digits, "", "+")
+            + (" *" if flag else "")
+            for v, a, b, flag in zip(
+                table[header],
+                table[f"{header}_lo"],
+                table[f"{header}_hi"],
+                table[f"{header}_excludes_zero"],
+                strict=True,
+            )
+        ]
+    return to_markdown(cells) + (f"\n{note}\n" if note else "")
+
+
+def interval_note(intervals: pd.DataFrame, reference: str | None = None) -> str:
+    """The legend under Table 1 (or, given ``reference``, the paired table)."""
+    level = float(intervals["level"].iloc[0]) if len(intervals) else float("nan")
+    resamples = int(intervals["resamples"].iloc[0]) if len(intervals) else 0
+    how = (
+        f"{100 * level:g} % percentile bootstrap interval, {resamples:,} resamples "
+        "of the questions (analogies) or word pairs (similarity)"
+    )
+    caveat = "; analogy questions share word pairs, so their intervals are too narrow"
+    if reference is None:
+        return f"[lo, hi]: {how}{caveat}."
+    return (
+        f"Difference from {reference}: analogies in percentage points, similarity "
+        f"in Spearman rho. [lo, hi]: paired {how}, the same resamples for both "
+        f"models{caveat}. *: the interval excludes 0."
+    )
 
 
 def analogies_by_category(
