@@ -176,7 +176,8 @@ TINY = {
     "evaluate": {
         "men": {"url": str(MEN_SYNTHETIC), "member": None},
         "concepts": {"directions": 3, "top": 5, "among": 200},
-        "agreement": {"dims": [1, 2, 4, 8], "modes": 4},
+        "agreement": {"dims": [1, 2, 4, 8], "modes": 4, "k": [1, 2, "d"]},
+        "bootstrap": {"resamples": 200},
     },
     "rmt": {"dim": 64, "hist_dims": [16, 32, 64], "points": 5, "modes": 20},
 }

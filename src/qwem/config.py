@@ -30,6 +30,10 @@ def _key(path: Any) -> str:
 def _allowed(schema: Mapping[str, Any]) -> str:
     """What a schema node allows, in words."""
     bits = []
+    if "oneOf" in schema:
+        bits.append(" or ".join(f"({_allowed(s)})" for s in schema["oneOf"]))
+    if "const" in schema:
+        bits.append(repr(schema["const"]))
     if "enum" in schema:
         bits.append("one of " + ", ".join(map(str, schema["enum"])))
     elif "type" in schema:

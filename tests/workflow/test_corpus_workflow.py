@@ -45,6 +45,18 @@ pytestmark = pytest.mark.workflow
             {"corpus": {"bundled": {"dump_sample": False, "vital_articles": False}}},
             r"lists 'bundled' but corpus.bundled.dump_sample",
         ),
+        (
+            {"evaluate": {"bootstrap": {"reference": "word2vec"}}},
+            r"evaluate.bootstrap.reference is 'word2vec', not a Table 1 model",
+        ),
+        (
+            {"evaluate": {"bootstrap": {"level": 95}}},
+            r"'evaluate.bootstrap.level': 95 is greater than or equal to the maximum",
+        ),
+        (
+            {"evaluate": {"agreement": {"k": [5, "D"]}}},
+            r"'evaluate.agreement.k.1': 'D' .*allowed: \(integer, >= 1\) or \('d'\)",
+        ),
     ],
 )
 def test_bad_config_stops_before_any_job(

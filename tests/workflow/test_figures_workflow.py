@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SnakemakeRunner
+from conftest import TINY, SnakemakeRunner
 
 pytestmark = pytest.mark.workflow
 
@@ -40,13 +40,29 @@ def test_every_figure_exists_as_png_and_pdf(results: Path, figure: str) -> None:
 def test_table1_rows_and_columns(results: Path) -> None:
     table = pd.read_csv(results / "tables" / "table1.csv")
     assert len(table) == 6  # SGNS, gensim, QWEM, M*, PPMI, PMI
+    for column, top in (("analogies (a)", 100), ("analogies (b)", 100), ("MEN", 1)):
+        lo, hi = table[f"{column}_lo"], table[f"{column}_hi"]
+        assert lo.notna().all() and (lo <= hi).all(), column
+        assert pd.concat([lo, hi]).between(-top, top).all(), column  # % or rho
     markdown = (results / "tables" / "table1.md").read_text()
     lines = [line for line in markdown.splitlines() if line.startswith("|")]
     assert len(lines) == 2 + 6  # header, rule, six models
-    for name in ("M*", "PPMI", "PMI", "MEN", "WS-353", "SimLex"):
+    for name in ("M*", "PPMI", "PMI", "MEN", "WS-353", "SimLex", " [", "bootstrap"):
         assert name in markdown, name
+    paired = pd.read_csv(results / "tables" / "table1_vs_mstar.csv")
+    assert len(paired) == 5 and "M_star" not in set(paired["source"])
+    assert paired["analogies (b)_excludes_zero"].dtype == bool
+    assert "excludes 0" in (results / "tables" / "table1_vs_mstar.md").read_text()
     by_category = pd.read_csv(results / "tables" / "analogies_by_category.csv")
     assert len(by_category) > 0
+
+
+def test_agreement_table_has_every_trained_model(results: Path) -> None:
+    table = pd.read_csv(results / "tables" / "agreement.csv")
+    assert table["model"].tolist() == [*TINY["train"]["runs"], "gensim"]
+    assert list(table.columns[1:]) == ["k = 1", "k = 2", f"k = {TINY['dim']}"]
+    assert table.iloc[:, 1:].stack().between(0, 1 + 1e-9).all()
+    assert "M_star" in (results / "tables" / "agreement.md").read_text()
 
 
 def test_theory_behind_the_figures_rises_and_saturates(results: Path) -> None:
@@ -64,3 +80,5 @@ def test_report_is_built(tiny_run: tuple[Path, SnakemakeRunner]) -> None:
     run("--configfile", str(workdir / "tiny.yaml"), "--report", str(report))
     html = report.read_text(errors="replace")
     assert len(html) > 100_000 and "fig1.png" in html
+    for table in ("table1.md", "table1_vs_mstar.md", "agreement.md"):
+        assert table in html, table

@@ -148,6 +148,16 @@ def test_figure_option_plans_figures_only(
     assert "Params have changed" in reason(out, "plot_fig3")
 
 
+def test_bootstrap_option_plans_the_intervals_and_tables_only(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> None:
+    _, run = tiny_run
+    config = changed_config(tmp_path, **{"evaluate.bootstrap.resamples": 300})
+    changed, out = plan(run, "--configfile", str(config))
+    assert set(changed) == {"bootstrap_table1", "make_table1", "all"}, out[-3000:]
+    assert "Params have changed" in reason(out, "bootstrap_table1")
+
+
 def test_deleted_vocabulary_plans_it_and_everything_after_it(
     tiny_copy: tuple[Path, SnakemakeRunner],
 ) -> None:

@@ -42,10 +42,25 @@ BENCHMARK_MODELS = [
     *(t for t in ("M_star", "ppmi", "pmi") if t in SPECTRAL["targets"]),
 ]
 # models compared by subspace agreement: M*'s eigenvectors, PPMI, trained runs
+# and the gensim baseline
 AGREEMENT_MODELS = [
     *(t for t in ("M_star", "ppmi") if t in SPECTRAL["targets"]),
     *RUNS,
+    "gensim",
 ]
+# k of the agreement table ('d' = dim; values above dim dropped)
+AGREEMENT_K = sorted(
+    {config["dim"] if k == "d" else k for k in EVALUATE["agreement"]["k"]}
+    & set(range(1, config["dim"] + 1))
+)
+# subspace dimensions of eval/subspace_overlap.csv (the d list and the k list)
+AGREEMENT_DIMS = sorted({*EVALUATE["agreement"]["dims"], *AGREEMENT_K})
+BOOTSTRAP = EVALUATE["bootstrap"]
+if BOOTSTRAP["reference"] not in BENCHMARK_MODELS:
+    raise WorkflowError(
+        f"evaluate.bootstrap.reference is {BOOTSTRAP['reference']!r}, not a Table 1 "
+        f"model; choose one of {BENCHMARK_MODELS}"
+    )
 CONCEPT_MODELS = ["M_star", *RUNS]
 TARGET_FILES = [
     f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
@@ -395,5 +410,8 @@ def get_figure_outputs():
         figs.append("appendix_overlap")
     figs.append("appendix_spectra")
     out = [f"{RESULTS}/figures/{f}.{ext}" for f in figs for ext in ("png", "pdf")]
-    out += [f"{RESULTS}/tables/table1.{ext}" for ext in ("csv", "md")]
+    tables = ["table1", "table1_vs_mstar"]
+    if "M_star" in SPECTRAL["targets"]:
+        tables.append("agreement")
+    out += [f"{RESULTS}/tables/{t}.{ext}" for t in tables for ext in ("csv", "md")]
     return out

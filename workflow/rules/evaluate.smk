@@ -29,6 +29,8 @@ rule evaluate_table:
         table="results/{name}/eval/table1.csv",
         analogies="results/{name}/eval/analogies.csv",
         similarity="results/{name}/eval/similarity.csv",
+        questions="results/{name}/eval/analogy_questions.csv.gz",
+        pairs="results/{name}/eval/similarity_pairs.csv",
     log:
         "results/{name}/logs/evaluate_table/table1.log",
     benchmark:
@@ -44,7 +46,39 @@ rule evaluate_table:
         "qwem evaluate table {params.embeddings} --vocab {input.vocab:q}"
         " --men {input.men:q} --out {output.table:q}"
         " --analogies-out {output.analogies:q}"
-        " --similarity-out {output.similarity:q} > {log:q} 2>&1"
+        " --similarity-out {output.similarity:q}"
+        " --questions-out {output.questions:q} --pairs-out {output.pairs:q}"
+        " > {log:q} 2>&1"
+
+
+rule bootstrap_table1:
+    input:
+        questions="results/{name}/eval/analogy_questions.csv.gz",
+        pairs="results/{name}/eval/similarity_pairs.csv",
+    output:
+        intervals="results/{name}/eval/table1_ci.csv",
+        paired="results/{name}/eval/table1_paired.csv",
+    log:
+        "results/{name}/logs/bootstrap_table1/table1.log",
+    benchmark:
+        "results/{name}/benchmarks/bootstrap_table1/table1.tsv"
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        # the gzipped questions expand ~20x in memory; resample blocks ~300 MB
+        mem_mb=lambda wildcards, input: int(20 * input.size_mb + 1500),
+    params:
+        reference=BOOTSTRAP["reference"],
+        resamples=BOOTSTRAP["resamples"],
+        level=BOOTSTRAP["level"],
+        seed=config["seed"] if BOOTSTRAP["seed"] is None else BOOTSTRAP["seed"],
+    shell:
+        "qwem evaluate bootstrap --questions {input.questions:q}"
+        " --pairs {input.pairs:q} --reference {params.reference:q}"
+        " --resamples {params.resamples} --level {params.level}"
+        " --seed {params.seed} --out {output.intervals:q}"
+        " --paired-out {output.paired:q} > {log:q} 2>&1"
 
 
 rule concepts:
@@ -84,7 +118,7 @@ rule agreement:
         "../../envs/cpu.yaml"
     params:
         embeddings=lambda wildcards, input: named_inputs(input, AGREEMENT_MODELS),
-        dims=" ".join(str(d) for d in EVALUATE["agreement"]["dims"]),
+        dims=" ".join(map(str, AGREEMENT_DIMS)),
         modes=EVALUATE["agreement"]["modes"],
     shell:
         "qwem evaluate agreement {params.embeddings} --vocab {input.vocab:q}"

@@ -230,11 +230,19 @@ rule make_table1:
     input:
         table="results/{name}/eval/table1.csv",
         analogies="results/{name}/eval/analogies.csv",
+        intervals="results/{name}/eval/table1_ci.csv",
+        paired="results/{name}/eval/table1_paired.csv",
     output:
         csv="results/{name}/tables/table1.csv",
         md=report(
             "results/{name}/tables/table1.md",
             caption="../report/table1.rst",
+            category="Tables",
+        ),
+        paired_csv="results/{name}/tables/table1_vs_mstar.csv",
+        paired_md=report(
+            "results/{name}/tables/table1_vs_mstar.md",
+            caption="../report/table1_vs_mstar.rst",
             category="Tables",
         ),
         categories_csv="results/{name}/tables/analogies_by_category.csv",
@@ -248,6 +256,34 @@ rule make_table1:
         "../../envs/cpu.yaml"
     shell:
         "qwem plots table1 --table {input.table:q} --analogies {input.analogies:q}"
+        " --intervals {input.intervals:q} --paired {input.paired:q}"
         " --csv {output.csv:q} --md {output.md:q}"
+        " --paired-csv {output.paired_csv:q} --paired-md {output.paired_md:q}"
         " --categories-csv {output.categories_csv:q}"
         " --categories-md {output.categories_md:q} > {log:q} 2>&1"
+
+
+rule make_agreement_table:
+    input:
+        "results/{name}/eval/subspace_overlap.csv",
+    output:
+        csv="results/{name}/tables/agreement.csv",
+        md=report(
+            "results/{name}/tables/agreement.md",
+            caption="../report/agreement.rst",
+            category="Tables",
+        ),
+    log:
+        "results/{name}/logs/make_agreement_table/agreement.log",
+    benchmark:
+        "results/{name}/benchmarks/make_agreement_table/agreement.tsv"
+    localrule: True
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        models=" ".join([*RUNS, "gensim"]),
+        ks=" ".join(map(str, AGREEMENT_K)),
+    shell:
+        "qwem plots agreement --subspace {input:q} --reference M_star"
+        " --models {params.models} --ks {params.ks}"
+        " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
