@@ -4,13 +4,14 @@
 * ``P_ij = C_ij / (wbar * sum_ab N_ab)`` with ``wbar`` the mean distance weight
   ((L + 1) / 2 for word2vec's linear weights), so ``sum P_ij ~= 1`` (exactly 1
   when no window is cut short by a document end);
-* ``M*_ij = 2 (P_ij - P_i P_j) / (P_ij + P_i P_j)`` in [-2, 2]; defined for every
-  pair because every vocabulary word occurs (P_i > 0): unseen pairs give -2;
+* ``M*_ij = 2 (P_ij - ν P_i P_j) / (P_ij + ν P_i P_j)`` in [-2, 2], ν the weight
+  of the negative pairs (1 in the paper's main runs); defined for every pair
+  because every vocabulary word occurs (P_i > 0): unseen pairs give -2;
 * ``PMI_ij = log(P_ij / (P_i P_j) + 1e-25)`` (the floor makes unseen pairs
   finite, about -57.6), ``PPMI = max(PMI, 0)`` (unseen pairs 0);
-* ``SGNS_ij = log(P_ij / (P_i P_j) + e^-5)``, the target of the omniscient SGNS
-  variant;
-* ``G_ij = P_ij + P_i P_j``, the weighting that Setting 3.1 cancels.
+* ``SGNS_ij = log(P_ij / (ν P_i P_j) + e^-5)``, the target of the omniscient
+  SGNS variant;
+* ``G_ij = P_ij + ν P_i P_j``, the weighting that Setting 3.1 cancels.
 
 Everything is float64. The V x V outputs are written row block by row block
 (sequential appends to ``.npy`` files), so only P and one block of each target
@@ -23,13 +24,13 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from qwem.cooccur import PairCounts, distance_weights, unpack_keys
-from qwem.errors import QwemInputError
+from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import atomic_path, save_npy
 from qwem.runtime import progress
 
@@ -38,14 +39,16 @@ logger = logging.getLogger(__name__)
 F64 = NDArray[np.float64]
 PMI_FLOOR = 1e-25
 SGNS_SHIFT = float(np.exp(-5.0))
-#: file stem -> function of (P_ij block, P_i of the block's rows, P_i)
-TARGETS: dict[str, Callable[[F64, F64, F64], F64]] = {}
+#: file stem -> function of (P_ij block, P_i of the block's rows, P_i, ν)
+Target = Callable[[F64, F64, F64, float], F64]
+TARGETS: dict[str, Target] = {}
 
 
-def _target(
-    name: str,
-) -> Callable[[Callable[[F64, F64, F64], F64]], Callable[[F64, F64, F64], F64]]:
-    def register(fn: Callable[[F64, F64, F64], F64]) -> Callable[[F64, F64, F64], F64]:
+_F = TypeVar("_F", bound=Target)
+
+
+def _target(name: str) -> Callable[[_F], _F]:
+    def register(fn: _F) -> _F:
         TARGETS[name] = fn
         return fn
 
@@ -78,49 +81,58 @@ def pair_probs(counts: PairCounts) -> F64:
 
 
 @_target("P_ij")
-def _p(p_ij: F64, p_row: F64, p_col: F64) -> F64:
+def _p(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
     return p_ij
 
 
 @_target("M_star")
-def m_star(p_ij: F64, p_row: F64, p_col: F64) -> F64:
-    """M* = 2 (P_ij - P_i P_j) / (P_ij + P_i P_j), the QWEM target."""
-    outer = np.outer(p_row, p_col)
+def m_star(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+    """M* = 2 (P_ij - ν P_i P_j) / (P_ij + ν P_i P_j), the QWEM target."""
+    outer = nu * np.outer(p_row, p_col)
     return 2.0 * (p_ij - outer) / (p_ij + outer)
 
 
 @_target("pmi")
-def pmi(p_ij: F64, p_row: F64, p_col: F64) -> F64:
-    """PMI = log(P_ij / (P_i P_j) + 1e-25)."""
+def pmi(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+    """PMI = log(P_ij / (P_i P_j) + 1e-25) (a baseline: no ν)."""
     return np.log(p_ij / np.outer(p_row, p_col) + PMI_FLOOR)
 
 
 @_target("ppmi")
-def ppmi(p_ij: F64, p_row: F64, p_col: F64) -> F64:
-    """PPMI = max(PMI, 0)."""
+def ppmi(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+    """PPMI = max(PMI, 0) (a baseline: no ν)."""
     return np.maximum(pmi(p_ij, p_row, p_col), 0.0)
 
 
 @_target("sgns")
-def sgns_target(p_ij: F64, p_row: F64, p_col: F64) -> F64:
-    """log(P_ij / (P_i P_j) + e^-5), the omniscient SGNS target."""
-    return np.log(p_ij / np.outer(p_row, p_col) + SGNS_SHIFT)
+def sgns_target(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+    """log(P_ij / (ν P_i P_j) + e^-5), the omniscient SGNS target."""
+    return np.log(p_ij / (nu * np.outer(p_row, p_col)) + SGNS_SHIFT)
 
 
 @_target("G")
-def g_matrix(p_ij: F64, p_row: F64, p_col: F64) -> F64:
-    """G = P_ij + P_i P_j."""
-    return p_ij + np.outer(p_row, p_col)
+def g_matrix(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+    """G = P_ij + ν P_i P_j."""
+    return p_ij + nu * np.outer(p_row, p_col)
 
 
 def write_targets(
-    counts: PairCounts, outputs: dict[str, Path], *, block_rows: int = 512
+    counts: PairCounts,
+    outputs: dict[str, Path],
+    *,
+    negative_weight: float,
+    block_rows: int = 512,
 ) -> dict[str, Any]:
     """Write P_i (``unigram``) and every target in ``outputs`` (stem -> path).
 
-    Returns summary numbers for ``stats.json``: sum of P_ij, M* range, the
-    fraction of pairs never seen.
+    ``negative_weight`` is ν of M*, G and the SGNS target. Returns summary
+    numbers for ``stats.json``: sum of P_ij, M* range, the fraction of pairs
+    never seen, ν.
     """
+    if not negative_weight > 0:
+        raise QwemConfigError(
+            f"targets.negative_weight must be > 0, got {negative_weight}"
+        )
     unknown = set(outputs) - set(TARGETS) - {"unigram"}
     if unknown:
         raise ValueError(f"unknown targets {sorted(unknown)}")
@@ -131,13 +143,14 @@ def write_targets(
     summary: dict[str, Any] = {
         "sum_P_ij": float(p.sum()),
         "unseen_pair_fraction": float((p == 0).mean()),
+        "negative_weight": negative_weight,
     }
     with _row_writers({n: outputs[n] for n in names}, V) as writers:
         lo_m, hi_m = np.inf, -np.inf
         for r0 in progress(range(0, V, block_rows), desc="targets", unit="block"):
             rows = slice(r0, min(V, r0 + block_rows))
             for name in names:
-                block = TARGETS[name](p[rows], p_i[rows], p_i)
+                block = TARGETS[name](p[rows], p_i[rows], p_i, negative_weight)
                 writers[name].append(block)
                 if name == "M_star":
                     lo_m, hi_m = min(lo_m, block.min()), max(hi_m, block.max())

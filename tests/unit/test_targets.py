@@ -187,7 +187,9 @@ def test_write_targets_matches_the_in_memory_functions(tmp_path: Path) -> None:
     V = 7
     counts = _count(_random_docs(1, V), V, 4, "linear")
     outputs = _outputs(tmp_path, ["unigram", *FULL])
-    summary = targets.write_targets(counts, outputs, block_rows=3)  # 3 blocks
+    summary = targets.write_targets(
+        counts, outputs, negative_weight=1.0, block_rows=3
+    )  # 3 blocks
     p = targets.pair_probs(counts)
     p_i = targets.unigram_probs(counts.unigram)
     np.testing.assert_array_equal(np.load(outputs["unigram"]), p_i)
@@ -225,7 +227,7 @@ def test_write_targets_failing_midway_leaves_no_target_file(
     monkeypatch.setitem(targets.TARGETS, "pmi", failing_pmi)
     outputs = _outputs(tmp_path, FULL)
     with pytest.raises(RuntimeError, match="disk full"):
-        targets.write_targets(counts, outputs, block_rows=3)
+        targets.write_targets(counts, outputs, negative_weight=1.0, block_rows=3)
     assert len(calls) == 2
     assert list(tmp_path.iterdir()) == []  # no final names, no temporary files
 
@@ -241,14 +243,16 @@ def test_failing_midway_leaves_no_unigram_file(
     # the stem list of qwem.cli.stats.TARGET_FILES
     outputs = _outputs(tmp_path, ["unigram", *FULL])
     with pytest.raises(RuntimeError, match="disk full"):
-        targets.write_targets(counts, outputs, block_rows=3)
+        targets.write_targets(counts, outputs, negative_weight=1.0, block_rows=3)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_target_name_is_refused(tmp_path: Path) -> None:
     counts = _three_documents()
     with pytest.raises(ValueError, match=r"unknown targets \['svd'\]"):
-        targets.write_targets(counts, {"svd": tmp_path / "svd.npy"})
+        targets.write_targets(
+            counts, {"svd": tmp_path / "svd.npy"}, negative_weight=1.0
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -257,5 +261,25 @@ def test_word_that_never_occurs_is_an_input_error(tmp_path: Path) -> None:
         targets.unigram_probs(np.array([3, 0, 2], dtype=np.int64))
     counts = _count([[0, 1, 0]], 3, 1, "flat")  # word 2 never occurs
     with pytest.raises(QwemInputError, match="rebuild the vocabulary and shards"):
-        targets.write_targets(counts, _outputs(tmp_path, ["unigram", "M_star"]))
+        targets.write_targets(
+            counts, _outputs(tmp_path, ["unigram", "M_star"]), negative_weight=1.0
+        )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("nu", [1.0, 2.0, 0.5])
+def test_negative_weight_shifts_m_star_of_an_independent_distribution(
+    nu: float,
+) -> None:
+    """Independent words (P_ij = P_i P_j): M* = 2 (1 - ν) / (1 + ν) everywhere,
+    G = (1 + ν) P_i P_j and the SGNS target log(1 / ν + e^-5); PMI ignores ν."""
+    p_i = np.array([0.5, 0.3, 0.2])
+    p_ij = np.outer(p_i, p_i)
+    np.testing.assert_allclose(
+        targets.m_star(p_ij, p_i, p_i, nu), 2 * (1 - nu) / (1 + nu), atol=1e-15
+    )
+    np.testing.assert_allclose(targets.g_matrix(p_ij, p_i, p_i, nu), (1 + nu) * p_ij)
+    np.testing.assert_allclose(
+        targets.sgns_target(p_ij, p_i, p_i, nu), np.log(1 / nu + np.exp(-5.0))
+    )
+    np.testing.assert_allclose(targets.pmi(p_ij, p_i, p_i, nu), 0.0, atol=1e-15)

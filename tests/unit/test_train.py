@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from qwem import cooccur, targets
 from qwem.errors import QwemConfigError
-from qwem.train import loop, losses
+from qwem.train import loop, losses, psi_factors
 from qwem.train.config import TrainConfig
 from qwem.train.sampler import PairSampler
 
@@ -119,6 +119,24 @@ def _sampler(docs: list[list[int]], negatives: str, weighting: str) -> PairSampl
         device=CPU,
         dtype=F64,
     )
+
+
+def _reweighting(
+    scheme: str,
+    p_i: torch.Tensor,
+    p_ij: torch.Tensor | None,
+    *,
+    subsample: float = 1e-5,
+    nu: float = 1.0,
+) -> losses.Reweighting:
+    factors = psi_factors(
+        scheme,
+        p_i.numpy(),
+        None if p_ij is None else p_ij.numpy(),
+        negative_weight=nu,
+        subsample=subsample,
+    )
+    return losses.Reweighting(factors, p_i, device=CPU)
 
 
 def _cfg(**kw: Any) -> TrainConfig:
@@ -258,11 +276,6 @@ def test_qwem_is_twice_the_quartic_expansion_of_sgns() -> None:
         )
 
 
-def test_kappa_is_mean_g_for_qwem_and_half_for_sgns() -> None:
-    assert losses.kappa("qwem", 0.0123) == 0.0123
-    assert losses.kappa("sgns", 0.0123) == 0.0123 / 2
-
-
 def test_hand_computed_reweightings() -> None:
     p_i = torch.tensor([0.5, 0.25, 0.25], dtype=F64)
     p_ij = torch.tensor(
@@ -270,32 +283,36 @@ def test_hand_computed_reweightings() -> None:
     )  # sums to 1
     i, j = torch.tensor([0, 0, 1, 2]), torch.tensor([0, 1, 1, 0])
     # unigram: 1 / (V² P_i P_j), V = 3
-    uni = losses.Reweighting("unigram", p_i, None, subsample=1e-5)
+    uni = _reweighting("unigram", p_i, None)
     expected = 1 / (9 * torch.tensor([0.25, 0.125, 0.0625, 0.125], dtype=F64))
     for psi in (uni.positive(i, j), uni.negative(i, j)):
         torch.testing.assert_close(psi, expected, rtol=EPS, atol=0)
-    # omniscient: mean G / G_ij, mean G = (sum P_ij + (sum P_i)²) / V² = 2 / 9
-    omni = losses.Reweighting("omniscient", p_i, p_ij, subsample=1e-5)
-    assert omni.mean_g == pytest.approx(2 / 9, rel=2 * EPS)
-    g = torch.tensor([0.1 + 0.25, 0.2 + 0.125, 0.0 + 0.0625, 0.1 + 0.125], dtype=F64)
-    for psi in (omni.positive(i, j), omni.negative(i, j)):
-        torch.testing.assert_close(psi, (2 / 9) / g, rtol=4 * EPS, atol=0)
-    # sgns: a_i = min(1, sqrt(t/P_i) + t/P_i) on positives, 1 on negatives;
-    # t = 0.01: a_0 = sqrt(0.02) + 0.02, a_1 = a_2 = 0.2 + 0.04
-    w2v = losses.Reweighting("sgns", p_i, None, subsample=0.01)
+    # omniscient: mean G / G_ij, G = P_ij + ν P_i P_j, mean G = (1 + ν) / V²
+    for nu in (1.0, 2.0):
+        omni = _reweighting("omniscient", p_i, p_ij, nu=nu)
+        assert omni.mean_g == pytest.approx((1 + nu) / 9, rel=2 * EPS)
+        pp = torch.tensor([0.25, 0.125, 0.0625, 0.125], dtype=F64)
+        g = torch.tensor([0.1, 0.2, 0.0, 0.1], dtype=F64) + nu * pp
+        for psi in (omni.positive(i, j), omni.negative(i, j)):
+            torch.testing.assert_close(psi, ((1 + nu) / 9) / g, rtol=4 * EPS, atol=0)
+    # sgns: ā = a / mean(a), a_i = min(1, sqrt(t/P_i) + t/P_i); positives ā_i ā_j,
+    # negatives (centre i) ā_i n̄_j, n = P^(-1/4) / mean; t = 0.01:
+    # a_0 = sqrt(0.02) + 0.02, a_1 = a_2 = 0.2 + 0.04
+    w2v = _reweighting("sgns", p_i, None, subsample=0.01)
     a = torch.tensor([np.sqrt(0.02) + 0.02, 0.24, 0.24], dtype=F64)
+    a = a / a.mean()
+    n = p_i**-0.25
+    n = n / n.mean()
     torch.testing.assert_close(w2v.positive(i, j), a[i] * a[j], rtol=4 * EPS, atol=0)
-    torch.testing.assert_close(w2v.negative(i, j), torch.ones(4, dtype=F64))
+    torch.testing.assert_close(w2v.negative(i, j), a[i] * n[j], rtol=4 * EPS, atol=0)
     # t = 0.3: t/P_i >= 0.6 and sqrt(0.6) + 0.6 > 1, so every word is kept
-    keep_all = losses.Reweighting("sgns", p_i, None, subsample=0.3)
+    keep_all = _reweighting("sgns", p_i, None, subsample=0.3)
     assert torch.equal(keep_all.positive(i, j), torch.ones(4, dtype=F64))
 
 
 def test_omniscient_reweighting_without_p_ij_is_refused() -> None:
-    with pytest.raises(ValueError, match="omniscient reweighting needs P_ij"):
-        losses.Reweighting(
-            "omniscient", torch.full((4,), 0.25, dtype=F64), None, subsample=1e-5
-        )
+    with pytest.raises(QwemConfigError, match="omniscient reweighting needs P_ij"):
+        _reweighting("omniscient", torch.full((4,), 0.25, dtype=F64), None)
 
 
 # --- one SGD step ----------------------------------------------------------------
@@ -306,7 +323,7 @@ def test_omniscient_reweighting_without_p_ij_is_refused() -> None:
 def test_sgd_step_is_plain_sgd_on_the_batch_loss(kind: str, scheme: str) -> None:
     docs = _small_docs()
     p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, V))
-    psi = losses.Reweighting(scheme, p_i, p_ij, subsample=0.05)
+    psi = _reweighting(scheme, p_i, p_ij, subsample=0.05)
     sampler = _sampler(docs, "smoothed" if scheme == "sgns" else "uniform", "linear")
     B, nu, lr = 256, 2.0, 0.3
     cfg = _cfg(loss=kind, reweighting=scheme, batch_size=B, negative_weight=nu)
@@ -345,7 +362,7 @@ def test_sgd_step_with_shared_negatives_is_plain_sgd_on_the_batch_loss(
 ) -> None:
     docs = _small_docs()
     p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, V))
-    psi = losses.Reweighting(scheme, p_i, p_ij, subsample=0.05)
+    psi = _reweighting(scheme, p_i, p_ij, subsample=0.05)
     sampler = _sampler(docs, "smoothed" if scheme == "sgns" else "uniform", "linear")
     B, s, nu, lr = 128, 5, 2.0, 0.3
     cfg = _cfg(
@@ -381,41 +398,13 @@ def test_sgd_step_with_shared_negatives_is_plain_sgd_on_the_batch_loss(
     assert float(loss) == pytest.approx(batch_loss.item(), rel=1e-12)
 
 
-@pytest.mark.parametrize("scheme", ["omniscient", "unigram"])
-@pytest.mark.parametrize("shared", [0, 6])
-def test_sgd_steps_follow_the_expected_gradient_on_average(
-    scheme: str, shared: int
-) -> None:
-    """The mean of many sampled SGD steps from one W is the exact expected
-    gradient (independent or shared negatives alike): every entry within 5
-    standard errors, and a 20 % error in the negatives' weight would not be."""
-    docs = _small_docs()
-    p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, V))
-    psi = losses.Reweighting(scheme, p_i, p_ij, subsample=1e-5)
-    sampler = _sampler(docs, "uniform", "linear")
-    cfg = _cfg(reweighting=scheme, batch_size=256, shared_negatives=shared)
-    W0 = torch.randn(V, 2, generator=torch.Generator().manual_seed(4), dtype=F64)
-    gen = torch.Generator().manual_seed(8)
-    n = 4000
-    grads = torch.empty(n, V, 2, dtype=F64)
-    for k in range(n):
-        W = W0.clone()
-        loop.sgd_step(W, sampler, psi, cfg, 1.0, gen)
-        grads[k] = W0 - W
-    mean, se = grads.mean(0), grads.std(0) / n**0.5
-    _, exact = _expected_loss("qwem", W0, p_i, p_ij, psi)
-    assert float(((mean - exact).abs() / se).max()) < 5.0
-    _, off = _expected_loss("qwem", W0, p_i, p_ij, psi, nu=1.2)
-    assert float(((off - exact).abs() / se).max()) > 20.0
-
-
 def test_shared_negatives_cut_the_gradient_variance() -> None:
     """At the same W, 24 shared contexts give a far less noisy negative
     gradient than as many independent negative pairs as positives."""
     docs, n_words = _topical_docs(sizes=(10, 8, 6, 6), n_docs=120)
     tokens, offsets = _stream(docs)
     p_i, p_ij = (torch.as_tensor(p) for p in _probs(docs, n_words))
-    psi = losses.Reweighting("omniscient", p_i, p_ij, subsample=1e-5)
+    psi = _reweighting("omniscient", p_i, p_ij, subsample=1e-5)
     sampler = PairSampler(
         tokens,
         offsets,
@@ -448,10 +437,9 @@ def test_qwem_omniscient_expected_loss_is_the_frobenius_distance_to_m_star() -> 
     m_star = torch.as_tensor(targets.m_star(p_ij_np, p_i_np, p_i_np))
     G = torch.as_tensor(targets.g_matrix(p_ij_np, p_i_np, p_i_np))
     p_i, p_ij = torch.as_tensor(p_i_np), torch.as_tensor(p_ij_np)
-    psi = losses.Reweighting("omniscient", p_i, p_ij, subsample=1e-5)
+    psi = _reweighting("omniscient", p_i, p_ij, subsample=1e-5)
     mean_g = G.mean().item()
     assert psi.mean_g == pytest.approx(mean_g, rel=1e-14)  # sums of 36 terms
-    assert losses.kappa("qwem", psi.mean_g) == psi.mean_g
     gen = torch.Generator().manual_seed(5)
     offsets = []
     for scale in (0.3, 1.5):  # two unrelated W, one near 0 and one O(M*)
@@ -487,7 +475,7 @@ def _weighted_histogram(
         for name, key, w in cells:
             sums[name] += np.bincount(key, w, V * V)
             sums[name + "2"] += np.bincount(key, w * w, V * V)
-        if sampler.negatives != "uniform":
+        if sampler.negatives == "unigram":
             assert np.all(weight_n == 1.0)
     return {k: v / draws for k, v in sums.items()}
 
@@ -527,8 +515,8 @@ def test_sampler_is_unbiased(weighting: str, negatives: str) -> None:
     # ... and the test has power: linear and flat weighting differ by > 20 SE
     other = _probs(docs, V, "flat" if weighting == "linear" else "linear")[1]
     assert np.max(np.abs(other - p_ij).ravel() / np.maximum(se, 1e-300)) > 20
-    q = p_i**0.75 if negatives == "smoothed" else p_i
-    z_neg, _ = _z_scores(h["neg"], h["neg2"], np.outer(p_i, q / q.sum()).ravel(), DRAWS)
+    # negatives: weighted to P_i P_j whatever their proposal
+    z_neg, _ = _z_scores(h["neg"], h["neg2"], np.outer(p_i, p_i).ravel(), DRAWS)
     assert z_neg < 5.0
 
 
@@ -550,7 +538,8 @@ def test_smoothed_negatives_follow_p_to_the_three_quarters() -> None:
 
 @pytest.mark.parametrize("negatives", ["uniform", "unigram", "smoothed"])
 def test_shared_contexts_are_unbiased(negatives: str) -> None:
-    """Shared contexts j weighted by s c_j have expectation Q_j (P, or P^(3/4))."""
+    """Shared contexts j weighted by s c_j have expectation P_j, whether they
+    are drawn uniformly, from the corpus or from P^(3/4)."""
     docs = _small_docs()
     p_i, _ = _probs(docs, V)
     sampler = _sampler(docs, negatives, "linear")
@@ -562,11 +551,10 @@ def test_shared_contexts_are_unbiased(negatives: str) -> None:
         w = c * per_call  # one draw's weight
         total += np.bincount(j, w, V)
         total_sq += np.bincount(j, w * w, V)
-    q = p_i**0.75 / (p_i**0.75).sum() if negatives == "smoothed" else p_i
-    z, se = _z_scores(total / draws, total_sq / draws, q, draws)
+    z, se = _z_scores(total / draws, total_sq / draws, p_i, draws)
     assert z < 5.0
-    other = p_i if negatives == "smoothed" else p_i**0.75 / (p_i**0.75).sum()
-    assert np.max(np.abs(other - q) / se) > 20  # power: P and P^(3/4) are told apart
+    other = p_i**0.75 / (p_i**0.75).sum()
+    assert np.max(np.abs(other - p_i) / se) > 20  # power: P and P^(3/4) told apart
 
 
 # --- full-batch gradient descent reaches the closed form ----------------------------
@@ -581,7 +569,7 @@ def test_expected_gradient_descent_learns_the_top_eigenspace_of_m_star() -> None
     d = 3
     assert lam[d - 1] > 10 * lam[d]  # a clear gap after λ_3 (about 7.4 vs 0.5)
     p_i, p_ij = torch.as_tensor(p_i_np), torch.as_tensor(p_ij_np)
-    psi = losses.Reweighting("omniscient", p_i, p_ij, subsample=1e-5)
+    psi = _reweighting("omniscient", p_i, p_ij, subsample=1e-5)
     # η mean(G) λ_1 = 0.05: stable, and one step differs from the flow's
     # e^(η mean(G) λ) growth by ≈ η mean(G) λ / 2 = 2.5 % in time
     dt = 0.05 / lam[0]
@@ -616,20 +604,27 @@ def _files(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix != ".pt"}
 
 
-@pytest.mark.parametrize("trace_every", [10, pytest.param(7, id="not-dividing")])
+@pytest.mark.parametrize(
+    ("trace_every", "engine"),
+    [
+        (10, "minibatch"),
+        pytest.param(7, "minibatch", id="not-dividing"),
+        (10, "sequential"),
+    ],
+)
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trace_every: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trace_every: int, engine: str
 ) -> None:
     corpus = _corpus(_small_docs(), V)
     N = 40
-    cfg = _cfg(steps=N, state_every=N // 2, trace_every=trace_every)
+    cfg = _cfg(steps=N, state_every=N // 2, trace_every=trace_every, engine=engine)
     W_straight = loop.train(corpus, cfg, tmp_path / "straight")
 
     real_save = loop._save_state
 
     def save_then_interrupt(*args: Any) -> None:
         real_save(*args)
-        if args[4] == N // 2:  # the step whose state was just written
+        if args[-1]["step"] == N // 2:  # the step whose state was just written
             raise KeyboardInterrupt
 
     monkeypatch.setattr(loop, "_save_state", save_then_interrupt)
@@ -639,13 +634,13 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
     assert not (out / "W.npy").exists() and not (out / "trace.csv").exists()
     assert torch.load(out / "state.pt", weights_only=False)["step"] == N // 2
     monkeypatch.setattr(loop, "_save_state", real_save)
-    real_step, steps_run = loop.sgd_step, []
+    real_step, steps_run = loop._Step.__call__, []
 
-    def counted_step(*args: Any) -> torch.Tensor:
+    def counted_step(*args: Any) -> Any:
         steps_run.append(1)
         return real_step(*args)
 
-    monkeypatch.setattr(loop, "sgd_step", counted_step)
+    monkeypatch.setattr(loop._Step, "__call__", counted_step)
     W_resumed = loop.train(corpus, cfg, out)
     assert len(steps_run) == N // 2  # resumed, not restarted
 
@@ -657,7 +652,12 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
             np.testing.assert_array_equal(
                 np.load(out / name), np.load(tmp_path / "straight" / name)
             )
-        else:  # trace.csv, checkpoints.csv, config.json: the same text
+        elif name == "checkpoints.csv":  # the same, but for the wall times
+            a, b = (pd.read_csv(d / name) for d in (out, tmp_path / "straight"))
+            pd.testing.assert_frame_equal(
+                a.drop(columns="seconds"), b.drop(columns="seconds")
+            )
+        else:  # trace.csv, config.json: the same text
             assert resumed[name] == straight[name], name
     # a finished run asked again returns its result without training further
     np.testing.assert_array_equal(loop.train(corpus, cfg, out), W_straight)
@@ -688,7 +688,7 @@ def test_a_short_run_writes_its_trace_and_checkpoints(tmp_path: Path) -> None:
     W = loop.train(corpus, cfg, tmp_path, evaluate=evaluate)
 
     config = json.loads((tmp_path / "config.json").read_text())
-    mean_g = (corpus.p_ij.sum() + 1.0) / V**2  # sum_ij P_i P_j = 1
+    mean_g = (corpus.p_ij.sum() + 1.0) / V**2  # sum_ij ν P_i P_j = 1
     assert config["mean_G"] == pytest.approx(mean_g, rel=1e-14)
     assert config["kappa"] == config["mean_G"]  # qwem: κ = mean(G)
     assert config["params"] == cfg.as_dict()
@@ -708,8 +708,12 @@ def test_a_short_run_writes_its_trace_and_checkpoints(tmp_path: Path) -> None:
 
     marks = loop.checkpoint_steps(200, 5)
     ckpt = pd.read_csv(tmp_path / "checkpoints.csv")
-    assert list(ckpt.columns) == ["step", "t", "analogy_accuracy"]
+    columns = ["step", "t", "seconds", "pair_updates", "analogy_accuracy"]
+    assert list(ckpt.columns) == columns
     assert ckpt["step"].tolist() == marks
+    # B positives and B negatives per step; seconds grow with the steps
+    assert ckpt["pair_updates"].tolist() == [2 * cfg.batch_size * s for s in marks]
+    assert ckpt["seconds"].iloc[0] == 0 and np.all(np.diff(ckpt["seconds"]) >= 0)
     np.testing.assert_allclose(ckpt["t"], [t_at(s) for s in marks], rtol=1e-12)
     assert (ckpt["analogy_accuracy"] == 0.5).all()
     assert calls == [((V, 3), np.dtype(np.float64))] * len(marks)
@@ -750,6 +754,8 @@ def test_a_short_run_writes_its_trace_and_checkpoints(tmp_path: Path) -> None:
         ("lr", ((0, 1.0), (10, -1.0))),
         ("lr", ((0, 1.0), (10, 0.5), (10, 0.2))),
         ("lr", ((0, 1.0), (20, 0.5), (10, 0.2))),
+        ("lr_schedule", "cosine"),
+        ("engine", "gpu"),
     ],
 )
 def test_bad_config_names_its_key(field: str, value: Any) -> None:
@@ -761,6 +767,32 @@ def test_lr_schedule_is_piecewise_constant() -> None:
     cfg = _cfg(lr=((0, 1.0), (10, 0.5), (100, 0.1)))
     steps = [0, 9, 10, 99, 100, 10**6]
     assert [cfg.lr_at(s) for s in steps] == [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]
+
+
+def test_lr_schedule_interpolates_between_breakpoints() -> None:
+    lr = ((0, 100.0), (10, 1.0), (20, 0.5))
+    linear = _cfg(lr=lr, lr_schedule="linear")
+    assert [linear.lr_at(s) for s in (0, 5, 10, 15, 20, 99)] == pytest.approx(
+        [100.0, 50.5, 1.0, 0.75, 0.5, 0.5]
+    )
+    geometric = _cfg(lr=lr, lr_schedule="geometric")
+    assert [geometric.lr_at(s) for s in (0, 5, 10, 20, 99)] == pytest.approx(
+        [100.0, 10.0, 1.0, 0.5, 0.5]
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "kw"),
+    [
+        ("shared_negatives", {"shared_negatives": 4}),
+        ("device", {"device": "cuda"}),
+    ],
+)
+def test_the_sequential_engine_refuses_what_it_cannot_do(
+    field: str, kw: dict[str, Any]
+) -> None:
+    with pytest.raises(QwemConfigError, match=rf"train\.runs\.tiny\.{field}"):
+        _cfg(engine="sequential", **kw)
 
 
 def test_from_dict_accepts_a_scalar_lr_and_round_trips() -> None:

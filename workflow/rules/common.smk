@@ -249,19 +249,27 @@ TRAIN_GPU = int(
 )
 
 
+def train_gpu(wildcards):
+    """GPUs of one run: none for the sequential engine (a CPU loop)."""
+    return 0 if _run_settings(wildcards.run)["engine"] == "sequential" else TRAIN_GPU
+
+
 def train_threads(wildcards):
     """CPU threads of one run: 1 on the CPU, else one per 250,000 batch x d entries (to 8)."""
-    if not TRAIN_GPU:
-        return 1
     run = _run_settings(wildcards.run)
+    if not train_gpu(wildcards):
+        return 1
     return min(8, max(1, run["batch_size"] * config["dim"] // 250_000))
 
 
 def train_runtime(wildcards, attempt):
     """Minutes of one training run at a cautious GPU rate, times the attempt."""
-    # 5 M pairs/s (half in float64) plus 30 for checkpoints; a retry resumes
+    # 5 M pairs/s (half in float64) plus 30 for checkpoints; a retry resumes.
+    # The sequential engine: a cautious 1 M slots/s on one CPU core
     run = _run_settings(wildcards.run)
     rate = 5e6 if run["dtype"] == "float32" else 2.5e6
+    if run["engine"] == "sequential":
+        rate = 1e6
     return attempt * int(30 + run["steps"] * run["batch_size"] / rate / 60)
 
 

@@ -19,7 +19,8 @@ rule compute_targets:
     params:
         outdir=lambda wildcards: f"results/{wildcards.name}/stats",
         fingerprint=CONFIG_FINGERPRINT,
+        negative_weight=config["targets"]["negative_weight"],
     shell:
         "qwem targets build {input:q} --outdir {params.outdir:q}"
         " --stats {output.stats:q} --config-fingerprint {params.fingerprint}"
-        " > {log:q} 2>&1"
+        " --negative-weight {params.negative_weight} > {log:q} 2>&1"

@@ -21,7 +21,7 @@ rule train_model:
         "../../envs/torch.yaml"
     threads: train_threads
     resources:
-        gpu=TRAIN_GPU,
+        gpu=train_gpu,
         mem_mb=lambda wildcards, input: int(2 * input.size_mb + 2000),
         runtime=train_runtime,
     params:

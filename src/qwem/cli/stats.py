@@ -55,7 +55,7 @@ def cmd_targets(a: argparse.Namespace) -> None:
 
     counts = cooccur.load(a.counts)
     outputs = {name: a.outdir / f"{name}.npy" for name in TARGET_FILES}
-    summary = targets.write_targets(counts, outputs)
+    summary = targets.write_targets(counts, outputs, negative_weight=a.negative_weight)
     meta = cooccur.read_meta(a.counts)
     write_json(
         a.stats,
@@ -98,3 +98,9 @@ def register(stages: Any) -> None:
     p.add_argument("--outdir", type=Path, required=True)
     p.add_argument("--stats", type=Path, required=True, help="stats.json")
     p.add_argument("--config-fingerprint", dest="config_fingerprint", default="")
+    p.add_argument(
+        "--negative-weight",
+        type=float,
+        required=True,
+        help="ν of M*, G and the SGNS target (targets.negative_weight)",
+    )

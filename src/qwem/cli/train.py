@@ -41,7 +41,7 @@ def cmd_run(a: argparse.Namespace) -> None:
         torch.set_num_threads(a.threads)
     cfg = TrainConfig.from_dict({**json.loads(a.config), "name": a.run})
     tokens, offsets = concatenate_shards(a.tokens, a.offsets)
-    p_ij = load_npy(a.p_ij, mmap=True) if cfg.reweighting == "omniscient" else None
+    p_ij = load_npy(a.p_ij, mmap=True)  # Ψ of Setting 3.1, and every run's κ
     corpus = Corpus(
         tokens, offsets, load_npy(a.unigram), p_ij, a.context_length, a.weighting
     )

@@ -1,12 +1,14 @@
-"""Training word2vec (SGNS) and QWEM with minibatch SGD (THEORY.md sections 3, 4, 7).
+"""Training word2vec (SGNS) and QWEM with SGD (docs/method.md, "Models", "Training").
 
 ``config`` holds the hyperparameters (a frozen dataclass checked before any
-compute), ``losses`` the per-pair losses and the reweighting factors,
-``sampler`` the device-side pair sampler, ``loop`` the SGD loop with traces
-and checkpoints.
+compute), ``psi`` the reweighting Ψ and the expected gradient it defines,
+``losses`` the per-pair losses and Ψ on the device, ``sampler`` the
+device-side minibatch sampler, ``sequential`` word2vec's one-pair-at-a-time
+loop (numba, CPU), ``loop`` the SGD loop with traces and checkpoints.
 """
 
 from qwem.train.config import TrainConfig
 from qwem.train.loop import train
+from qwem.train.psi import PsiFactors, psi_factors
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["PsiFactors", "TrainConfig", "psi_factors", "train"]

@@ -10,6 +10,8 @@ from qwem.errors import QwemConfigError
 LOSSES = ("qwem", "sgns")
 REWEIGHTINGS = ("unigram", "omniscient", "sgns")
 DTYPES = ("float32", "float64")
+ENGINES = ("minibatch", "sequential")
+SCHEDULES = ("step", "linear", "geometric")
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,24 @@ class TrainConfig:
             ``omniscient`` (Setting 3.1: mean G / G_ij) or ``sgns`` (word2vec:
             subsampling keep-probabilities a_i a_j on positives, negatives from
             P^(3/4), Ψ = 1).
-        negative_weight: ν, multiplies every negative pair's loss.
+        negative_weight: ν, multiplies every negative pair's loss (and enters
+            G, hence Ψ of Setting 3.1).
+        engine: ``minibatch`` (PyTorch: B pairs sampled independently, one
+            simultaneous update per step; any device) or ``sequential``
+            (numba, CPU: word2vec's loop, one pair after the other through the
+            token stream; see :mod:`qwem.train.sequential`). Both have the
+            same expected step, but a pair's update is lr / B x its weight in
+            either, and only the sequential engine stays stable at the large
+            rates word2vec-like runs need (a frequent word's row takes
+            hundreds of pairs per batch at once in a minibatch).
         init: initial scale; entries of W are N(0, (init / sqrt(d))^2).
-        lr: list of (first step, learning rate), piecewise constant, plain SGD.
-        batch_size: positive pairs per step (as many independent negatives).
+        lr: list of (step, learning rate) breakpoints, plain SGD.
+        lr_schedule: between two breakpoints the rate is constant (``step``),
+            or moves linearly or geometrically to the next breakpoint's;
+            after the last breakpoint it stays.
+        batch_size: B, positive pairs per step (as many independent
+            negatives); for the sequential engine, slots (a positive and a
+            negative) per step.
         shared_negatives: s > 0 replaces the independent negative pairs by
             every word paired with s contexts drawn once per step (same
             expectation, far less variance; see :mod:`qwem.train.sampler`).
@@ -48,6 +64,8 @@ class TrainConfig:
     seed: int
     dtype: str = "float64"
     device: str = "auto"
+    engine: str = "minibatch"
+    lr_schedule: str = "step"
     subsample: float = 1e-5
     shared_negatives: int = 0
     trace_every: int = 100
@@ -67,6 +85,30 @@ class TrainConfig:
                 self.reweighting,
             ),
             (self.dtype in DTYPES, "dtype", "float32 or float64", self.dtype),
+            (
+                self.lr_schedule in SCHEDULES,
+                "lr_schedule",
+                f"one of {', '.join(SCHEDULES)}",
+                self.lr_schedule,
+            ),
+            (
+                self.engine in ENGINES,
+                "engine",
+                f"one of {', '.join(ENGINES)}",
+                self.engine,
+            ),
+            (
+                self.engine == "minibatch" or self.shared_negatives == 0,
+                "shared_negatives",
+                "0 with engine: sequential (shared negatives are a minibatch product)",
+                self.shared_negatives,
+            ),
+            (
+                self.engine == "minibatch" or not self.device.startswith("cuda"),
+                "device",
+                "cpu or auto with engine: sequential (a CPU loop)",
+                self.device,
+            ),
             (self.negative_weight > 0, "negative_weight", "> 0", self.negative_weight),
             (self.init > 0, "init", "> 0", self.init),
             (self.batch_size >= 1, "batch_size", ">= 1", self.batch_size),
@@ -107,12 +149,16 @@ class TrainConfig:
                 raise QwemConfigError(f"{key}.{name} must be {allowed}, got {value!r}")
 
     def lr_at(self, step: int) -> float:
-        """The learning rate in force at ``step``."""
-        rate = self.lr[0][1]
-        for first, r in self.lr:
-            if step >= first:
-                rate = r
-        return rate
+        """The learning rate at ``step`` (see ``lr_schedule``)."""
+        k = max(n for n, (first, _) in enumerate(self.lr) if step >= first)
+        first, rate = self.lr[k]
+        if self.lr_schedule == "step" or k + 1 == len(self.lr):
+            return rate
+        last, end = self.lr[k + 1]
+        frac = (step - first) / (last - first)
+        if self.lr_schedule == "linear":
+            return rate + (end - rate) * frac
+        return float(rate * (end / rate) ** frac)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict (JSON-ready) of every field."""

@@ -1,8 +1,11 @@
-"""The SGD loop: sampled batches, manual sparse updates, traces, checkpoints."""
+"""The SGD loop: an engine's steps, traces, checkpoints, resumable states."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,10 @@ from qwem.io import atomic_path, save_npy, write_json
 from qwem.runtime import pick_device, progress
 from qwem.train import losses
 from qwem.train.config import TrainConfig
+from qwem.train.psi import PsiFactors, psi_factors
+from qwem.train.psi import kappa as psi_kappa
 from qwem.train.sampler import PairSampler
+from qwem.train.sequential import SlotStream, slot_weights
 
 logger = logging.getLogger(__name__)
 
@@ -58,40 +64,47 @@ def train(
     """Run (or resume) one training run; returns the final W as float64.
 
     Writes into ``out_dir``: ``trace.csv`` (step, lr, t, loss, sv_k),
-    ``checkpoints.csv`` (step, t, analogy accuracy), ``W_<step>.npy`` on the
-    log-spaced schedule, ``W.npy`` (final), ``config.json``, and ``state.pt``
-    (the resumable state, refreshed every ``state_every`` steps).
+    ``checkpoints.csv`` (step, t, seconds, pair_updates, analogy accuracy),
+    ``W_<step>.npy`` on the log-spaced schedule, ``W.npy`` (final),
+    ``config.json`` (settings, κ) and ``state.pt`` (the resumable state,
+    refreshed every ``state_every`` steps). ``seconds`` counts training only
+    (not traces, snapshots or evaluation); ``pair_updates`` counts every
+    positive and negative pair whose gradient was applied.
 
     Args:
         evaluate: optional callable W (V, d) float64 -> analogy accuracy.
     """
-    device = pick_device(cfg.device)
+    device = _device(cfg)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     torch.backends.cuda.matmul.allow_tf32 = False  # runs are compared with theory
     V = corpus.p_i.size
-    psi, sampler = sampling(corpus, cfg, device, dtype)
-    kappa = losses.kappa(cfg.loss, psi.mean_g)
+    step_fn, factors, kappa = engine(corpus, cfg, device, dtype)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _resume(out_dir, cfg, V, device, dtype)  # refuses before any write
+    step_fn.restore(state.get("engine"))
     write_json(
         out_dir / "config.json",
         {
             "qwem_version": __version__,
             "params": cfg.as_dict(),
             "kappa": kappa,
-            "mean_G": psi.mean_g,
+            "mean_G": None if np.isnan(factors.mean_g) else factors.mean_g,
             "context_length": corpus.context_length,
         },
     )
     W, gen = state["W"], state["gen"]
     marks = set(checkpoint_steps(cfg.steps, cfg.checkpoints))
     step, t, window = state["step"], state["t"], list(state["window"])
+    clock = _Clock(state["seconds"], state["pair_updates"])
     if step == 0:
-        state["checkpoints"].append(_snapshot(out_dir, W, 0, 0.0, evaluate))
+        state["checkpoints"].append(_snapshot(out_dir, W, 0, 0.0, clock, evaluate))
     bar = progress(range(step, cfg.steps), desc=f"train {cfg.name}", unit="step")
     for step in bar:
         lr = cfg.lr_at(step)
-        window.append(sgd_step(W, sampler, psi, cfg, lr, gen))
+        with clock.running():
+            loss, pairs = step_fn(W, lr, gen)
+        window.append(loss)
+        clock.pairs += pairs
         t += lr * kappa
         done = step + 1
         if done % cfg.trace_every == 0 or done == cfg.steps:
@@ -104,9 +117,11 @@ def train(
             state["trace"].append(_trace_row(W, done, lr, t, window, cfg))
             window = []
         if done in marks:
-            state["checkpoints"].append(_snapshot(out_dir, W, done, t, evaluate))
+            row = _snapshot(out_dir, W, done, t, clock, evaluate)
+            state["checkpoints"].append(row)
         if done % cfg.state_every == 0 or done == cfg.steps:
-            _save_state(out_dir, cfg, W, gen, done, t, state, window)
+            progress_ = {"step": done, "t": t, "window": window, "clock": clock}
+            _save_state(out_dir, cfg, W, gen, step_fn, state, progress_)
     W_final = W.detach().to("cpu", torch.float64).numpy()
     pd.DataFrame(state["trace"]).to_csv(out_dir / "trace.csv", index=False)
     pd.DataFrame(state["checkpoints"]).to_csv(out_dir / "checkpoints.csv", index=False)
@@ -114,21 +129,133 @@ def train(
     return W_final
 
 
-def sampling(
-    corpus: Corpus, cfg: TrainConfig, device: torch.device, dtype: torch.dtype
-) -> tuple[losses.Reweighting, PairSampler]:
-    """A run's reweighting Ψ and pair sampler, on its device and in its dtype.
+class _Clock:
+    """Training seconds (only while :meth:`running`) and pair updates so far."""
 
-    Negatives: P^(3/4) with the positives' centres for word2vec's ``sgns``
-    scheme, uniform pairs otherwise (see :mod:`qwem.train.sampler`).
-    """
-    p_i = torch.as_tensor(corpus.p_i, device=device, dtype=dtype)
-    p_ij = (
-        None
-        if corpus.p_ij is None or cfg.reweighting != "omniscient"
-        else (torch.as_tensor(np.array(corpus.p_ij), device=device, dtype=dtype))
+    def __init__(self, seconds: float, pairs: int) -> None:
+        self.seconds, self.pairs = seconds, pairs
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds += time.perf_counter() - start
+
+
+def _device(cfg: TrainConfig) -> torch.device:
+    """The run's device: the sequential engine is a CPU loop."""
+    if cfg.engine == "sequential":
+        logger.info("engine sequential: training on the CPU (one thread)")
+        return torch.device("cpu")
+    return pick_device(cfg.device)
+
+
+class _Step:
+    """One SGD step of a run's engine: (W, lr, gen) -> (loss tensor, pairs)."""
+
+    def __init__(self, fn: Any, stream: SlotStream | None = None) -> None:
+        self.fn, self.stream = fn, stream
+
+    def __call__(
+        self, W: torch.Tensor, lr: float, gen: torch.Generator
+    ) -> tuple[torch.Tensor | float, int]:
+        return self.fn(W, lr, gen)
+
+    def state(self) -> dict[str, list[int]] | None:
+        return None if self.stream is None else self.stream.state()
+
+    def restore(self, state: dict[str, list[int]] | None) -> None:
+        if self.stream is not None and state is not None:
+            self.stream.restore(state)
+
+
+def engine(
+    corpus: Corpus, cfg: TrainConfig, device: torch.device, dtype: torch.dtype
+) -> tuple[_Step, PsiFactors, float]:
+    """The run's step function, its Ψ factors and its theory-time factor κ."""
+    factors = run_factors(corpus, cfg)
+    if corpus.p_ij is None:  # kappa needs the pair probabilities
+        raise QwemInputError("training needs P_ij (stats/P_ij.npy) for its κ")
+    p_ij = np.asarray(corpus.p_ij)
+    kappa = psi_kappa(
+        loss=cfg.loss,
+        p_ij=p_ij,
+        p_i=corpus.p_i,
+        psi=factors,
+        negative_weight=cfg.negative_weight,
     )
-    psi = losses.Reweighting(cfg.reweighting, p_i, p_ij, subsample=cfg.subsample)
+    if cfg.engine == "sequential":
+        weights = slot_weights(
+            factors,
+            corpus.p_i,
+            negatives=_negatives(cfg),
+            negative_weight=cfg.negative_weight,
+            positive_scale=SlotStream.positive_scale(
+                corpus.offsets, corpus.context_length, corpus.weighting
+            ),
+        )
+        np_dtype = np.float64 if dtype == torch.float64 else np.float32
+        stream = SlotStream(
+            corpus.tokens,
+            corpus.offsets,
+            weights,
+            factors.pair,
+            loss=cfg.loss,
+            context_length=corpus.context_length,
+            weighting=corpus.weighting,
+            seed=cfg.seed,
+            dtype=np_dtype,
+        )
+
+        def sequential_step(
+            W: torch.Tensor, lr: float, gen: torch.Generator
+        ) -> tuple[float, int]:
+            A = W.numpy()
+            loss, pairs = stream.run(A, A, lr / cfg.batch_size, cfg.batch_size)
+            return loss / cfg.batch_size, pairs
+
+        return _Step(sequential_step, stream), factors, kappa
+    psi, sampler = sampling(corpus, cfg, device, dtype, factors)
+    V = corpus.p_i.size
+    pairs = cfg.batch_size + (V * cfg.shared_negatives or cfg.batch_size)
+
+    def minibatch_step(
+        W: torch.Tensor, lr: float, gen: torch.Generator
+    ) -> tuple[torch.Tensor, int]:
+        return sgd_step(W, sampler, psi, cfg, lr, gen), pairs
+
+    return _Step(minibatch_step), factors, kappa
+
+
+def run_factors(corpus: Corpus, cfg: TrainConfig) -> PsiFactors:
+    """The run's Ψ factors (:mod:`qwem.train.psi`)."""
+    omniscient = cfg.reweighting == "omniscient" and corpus.p_ij is not None
+    return psi_factors(
+        cfg.reweighting,
+        corpus.p_i,
+        np.asarray(corpus.p_ij) if omniscient else None,
+        negative_weight=cfg.negative_weight,
+        subsample=cfg.subsample,
+    )
+
+
+def _negatives(cfg: TrainConfig) -> str:
+    """P^(3/4) with the positives' centres for word2vec's ``sgns`` scheme,
+    uniform pairs otherwise (see :mod:`qwem.train.sampler`)."""
+    return "smoothed" if cfg.reweighting == "sgns" else "uniform"
+
+
+def sampling(
+    corpus: Corpus,
+    cfg: TrainConfig,
+    device: torch.device,
+    dtype: torch.dtype,
+    factors: PsiFactors | None = None,
+) -> tuple[losses.Reweighting, PairSampler]:
+    """A minibatch run's Ψ and pair sampler, on its device and in its dtype."""
+    factors = run_factors(corpus, cfg) if factors is None else factors
+    p_i = torch.as_tensor(corpus.p_i, device=device, dtype=dtype)
+    psi = losses.Reweighting(factors, p_i, device=device)
     sampler = PairSampler(
         corpus.tokens,
         corpus.offsets,
@@ -137,7 +264,7 @@ def sampling(
         p_i=corpus.p_i,
         device=device,
         dtype=dtype,
-        negatives="smoothed" if cfg.reweighting == "sgns" else "uniform",
+        negatives=_negatives(cfg),
     )
     return psi, sampler
 
@@ -150,7 +277,20 @@ def sgd_step(
     lr: float,
     gen: torch.Generator,
 ) -> torch.Tensor:
-    """One plain SGD step on the batch's loss; returns that loss.
+    """One plain SGD step on the batch's loss (:func:`batch_gradient`); its loss."""
+    grad, loss = batch_gradient(W, sampler, psi, cfg, gen)
+    W.sub_(grad, alpha=lr)
+    return loss
+
+
+def batch_gradient(
+    W: torch.Tensor,
+    sampler: PairSampler,
+    psi: losses.Reweighting,
+    cfg: TrainConfig,
+    gen: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The gradient in W of one sampled batch's loss, and that loss.
 
     B positive pairs, and either B independent negative pairs or, with
     ``cfg.shared_negatives = s``, every word paired with s shared contexts
@@ -160,8 +300,7 @@ def sgd_step(
     do): one sparse product instead of four scattered row additions, 1.4x
     (V = 10,000, d = 200, batch 50,000) to 1.9x (V = 5,000, d = 100, batch
     10,000) faster on a 2-core CPU (``make bench STAGES=train``). Shared
-    negatives are three dense products. Every gradient
-    is computed from W before the update; the loss stays a tensor on the
+    negatives are three dense products. The loss stays a tensor on the
     device (no synchronisation per step).
     """
     B, V = cfg.batch_size, W.shape[0]
@@ -198,8 +337,7 @@ def sgd_step(
         G = K * losses.negative_grad(cfg.loss, X)
         grad += G.T @ WS
         grad.index_add_(0, S, G @ W)
-    W.sub_(grad, alpha=lr)
-    return loss
+    return grad, loss
 
 
 def _trace_row(
@@ -218,13 +356,22 @@ def _trace_row(
 
 
 def _snapshot(
-    out_dir: Path, W: torch.Tensor, step: int, t: float, evaluate: Any
+    out_dir: Path, W: torch.Tensor, step: int, t: float, clock: _Clock, evaluate: Any
 ) -> dict:
     W64 = W.detach().to("cpu", torch.float64).numpy()
     save_npy(out_dir / f"W_{step:09d}.npy", W64)
     acc = float(evaluate(W64)) if evaluate is not None else float("nan")
-    logger.info("step %d (t = %.4g): analogy accuracy %.4f", step, t, acc)
-    return {"step": step, "t": t, "analogy_accuracy": acc}
+    logger.info(
+        "step %d (t = %.4g, %.1f s, %.3g pair updates): analogy accuracy %.4f",
+        *(step, t, clock.seconds, clock.pairs, acc),
+    )
+    return {
+        "step": step,
+        "t": t,
+        "seconds": clock.seconds,
+        "pair_updates": clock.pairs,
+        "analogy_accuracy": acc,
+    }
 
 
 def _save_state(
@@ -232,17 +379,20 @@ def _save_state(
     cfg: TrainConfig,
     W: torch.Tensor,
     gen: torch.Generator,
-    step: int,
-    t: float,
+    step_fn: _Step,
     state: dict[str, Any],
-    window: list[float | torch.Tensor],
+    progress_: dict[str, Any],
 ) -> None:
+    clock = progress_["clock"]
     blob = {
         "W": W.detach().cpu(),
         "gen": gen.get_state(),
-        "step": step,
-        "t": t,
-        "window": [float(v) for v in window],
+        "engine": step_fn.state(),
+        "step": progress_["step"],
+        "t": progress_["t"],
+        "seconds": clock.seconds,
+        "pair_updates": clock.pairs,
+        "window": [float(v) for v in progress_["window"]],
         "trace": state["trace"],
         "checkpoints": state["checkpoints"],
         "config": cfg.as_dict(),
@@ -257,15 +407,15 @@ def _resume(
 ) -> dict:
     """The saved state if it matches this run's config, else a fresh start.
 
-    A state saved for other settings is obsolete (Snakemake reruns the job
-    because a parameter changed): it is discarded, with the snapshots of that
-    run, and training starts over.
+    A state saved for other settings (or by an older qwem) is obsolete
+    (Snakemake reruns the job because a parameter changed): it is discarded,
+    with the snapshots of that run, and training starts over.
     """
     gen = torch.Generator(device).manual_seed(cfg.seed)
     path = out_dir / "state.pt"
     if path.exists():
         blob = torch.load(path, weights_only=False)
-        if blob["config"] == cfg.as_dict():
+        if blob["config"] == cfg.as_dict() and blob["qwem_version"] == __version__:
             gen.set_state(blob["gen"])
             logger.info("resuming %s at step %d", cfg.name, blob["step"])
             return {**blob, "W": blob["W"].to(device, dtype), "gen": gen}
@@ -277,4 +427,11 @@ def _resume(
         stale.unlink()
     W = initial_embedding(cfg, V).to(device, dtype)
     fresh = {"step": 0, "t": 0.0, "trace": [], "checkpoints": [], "window": []}
-    return {"W": W, "gen": gen, **fresh}
+    return {
+        "W": W,
+        "gen": gen,
+        "engine": None,
+        **fresh,
+        "seconds": 0.0,
+        "pair_updates": 0,
+    }

@@ -12,18 +12,19 @@ document get weight 0, the others weight T L / (pairs). Summed over
 
     E[weight x f(x_t, x_{t +- k})] = sum_ij P_ij f(i, j),
 
-the co-occurrence distribution of THEORY.md section 1 (tests check it
-empirically). Negatives (i', j') have expectation sum_ij P_i P_j f(i, j):
+the co-occurrence distribution of the counts (tests check it empirically).
+Negatives (i', j') are weighted so that E[weight x f(i', j')] =
+sum_ij P_i P_j f(i, j); the run's Ψ and ν multiply these weights:
 
 * ``smoothed`` (word2vec): the positive's centre i' = i (so i' ~ P_i) with a
-  context j' ~ P^(3/4), weight 1;
+  context j' ~ Q = P^(3/4) / Z, weight P_j' / Q_j' = Z P_j'^(1/4);
 * ``unigram``: the same centre with j' from a random corpus position
   (exactly P_j), weight 1;
 * ``uniform``: i' and j' both uniform over the vocabulary, weight V^2 P_i' P_j'.
   Same expectation as ``unigram``, but bounded weights once Ψ is applied:
-  under Setting 3.1 an unseen pair of rare words has Ψ = mean(G) / (P_i P_j),
+  under Setting 3.1 an unseen pair of rare words has Ψ = mean(G) / (ν P_i P_j),
   and drawing it with probability P_i P_j makes rare, huge updates; drawn
-  uniformly, its weight V^2 P_i P_j Ψ stays below V^2 mean(G) = 2 (and is
+  uniformly, its weight V^2 P_i P_j Ψ stays below V^2 mean(G) / ν (and is
   exactly 1 under the ``unigram`` reweighting). On the demo corpus this cuts
   the negatives' second moment from 16 to 3.6 and lets QWEM train at a
   several times larger learning rate without its rare-word rows filling
@@ -33,10 +34,10 @@ empirically). Negatives (i', j') have expectation sum_ij P_i P_j f(i, j):
 
 **Shared negatives** (``shared_negatives = s > 0``, :meth:`PairSampler.shared`):
 instead of B independent negative pairs, each step draws s context words j
-(from the same proposal: uniform, or P^(3/4) for ``smoothed``) and pairs
-*every* vocabulary word i with all of them, weighting (i, j) by
-P_i x (target_j / proposal_j) / s. Its expectation is again
-sum_ij P_i Q_j f(i, j), but each row's negative gradient averages s contexts
+(from the same proposal: uniform, P^(3/4) for ``smoothed``, or corpus
+positions) and pairs *every* vocabulary word i with all of them, weighting
+(i, j) by P_i x (P_j / proposal_j) / s. Its expectation is again
+sum_ij P_i P_j f(i, j), but each row's negative gradient averages s contexts
 instead of about 2 B / V, and the V x s pairs cost three dense products
 (GEMMs, fast on CPU and GPU). Measured at QWEM's optimum W* on the demo corpus
 (V = 5,000, d = 100, float64; ``make bench STAGES=noise``): 10,000 positives
@@ -98,6 +99,8 @@ class PairSampler:
         self.negatives = negatives
         q = p_i**0.75
         self.q = torch.as_tensor(q / q.sum(), device=device, dtype=torch.float64)
+        # P_j / Q_j: importance weight of a context drawn from Q
+        self.q_weight = torch.as_tensor(q.sum() * p_i**0.25, device=device, dtype=dtype)
         self.uniform_weight = torch.as_tensor(
             p_i.size * p_i, device=device, dtype=dtype
         )
@@ -132,14 +135,14 @@ class PairSampler:
             w = self.uniform_weight[ij[0]] * self.uniform_weight[ij[1]]
             return i, j, weight, ij[0], ij[1], w
         j_neg = torch.multinomial(self.q, batch, replacement=True, generator=gen)
-        return i, j, weight, i, j_neg, ones
+        return i, j, weight, i, j_neg, self.q_weight[j_neg]
 
     def shared(self, s: int, gen: torch.Generator) -> tuple[Tensor, Tensor]:
         """s shared negative contexts and their column weights.
 
         Returns (j, c), each (s,): every word i is paired with every j, with
-        weight P_i c_j; c_j = target_j / (s proposal_j), so that
-        E[sum_i sum_j P_i c_j f(i, j)] = sum_ij P_i Q_j f(i, j).
+        weight P_i c_j; c_j = P_j / (s proposal_j), so that
+        E[sum_i sum_j P_i c_j f(i, j)] = sum_ij P_i P_j f(i, j).
         """
         dev = self.tokens.device
         if self.negatives == "uniform":
@@ -148,6 +151,6 @@ class PairSampler:
         if self.negatives == "unigram":
             pos = torch.randint(0, self.T, (s,), generator=gen, device=dev)
             j = self.tokens[pos]
-        else:
-            j = torch.multinomial(self.q, s, replacement=True, generator=gen)
-        return j, torch.full((s,), 1.0 / s, device=dev, dtype=self.dtype)
+            return j, torch.full((s,), 1.0 / s, device=dev, dtype=self.dtype)
+        j = torch.multinomial(self.q, s, replacement=True, generator=gen)
+        return j, self.q_weight[j] / s

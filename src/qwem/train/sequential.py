@@ -1,0 +1,381 @@
+"""word2vec's own SGD on the CPU: one pair at a time, streaming through windows.
+
+The ``sequential`` engine does what word2vec's C loop does, compiled with
+numba: it walks the token stream in order (from a random start, wrapping
+around), keeps a centre token i with probability ``accept_i``, draws a
+window b from 1..L and, for every context at distance k <= b on either side
+inside the document, makes one **slot**: a positive pair (i, j) and a negative
+pair, each updated at once (w_i and w_j move by -lr_pair x weight x dℓ/dx
+times the other vector, both computed from the vectors before the update).
+
+Why it is unbiased. P(b >= k) = w_k / w_1, so a slot at distance k occurs in
+proportion to the distance weight w_k (for the linear weights L + 1 - k, b is
+uniform: word2vec's shrunk windows). Over a pass, a slot is (t, k, direction)
+with probability accept(x_t) w_k / (2 T Z W), Z = sum_i P_i accept_i and
+W = sum_k w_k, against w_k / (2 T W) for the minibatch sampler's uniform
+centres (:mod:`qwem.train.sampler`), whose pairs have E[c f] = sum_ij P_ij f
+with c = T L / pairs. Hence a positive carries
+
+    c Z / accept_i x Ψ+_ij,
+
+and its expectation per slot is sum_ij P_ij Ψ+_ij f(i, j). A negative pairs the
+slot's centre (probability accept_i P_i / Z) with j' drawn from ``q`` (P^(3/4)
+for word2vec's scheme), or draws both words uniformly (``uniform``), and
+carries ν times the importance weight against P_i P_j times F_ij (Ψ- with the
+centre first; :mod:`qwem.train.psi`). Every slot thus has the expectation of
+one minibatch pair, and a step of B slots at rate lr / B has the expected
+update of a minibatch step at rate lr: the theory time t = κ sum lr carries
+over. Subsampling by ``accept`` is word2vec's: it deletes frequent centres
+instead of down-weighting them, so the pairs that reach the loop are the
+informative ones. Consecutive slots are correlated (one document at a time,
+as in word2vec); the sampler's expectation is checked against the exact
+gradient in the tests.
+
+Reproducibility: the random numbers come from a xorshift64* generator whose
+state, with the stream's cursor, is part of the saved training state, so a
+resumed run continues the same sequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from qwem.cooccur import distance_weights, pair_totals
+from qwem.errors import QwemConfigError
+from qwem.train.psi import PsiFactors
+
+F64 = NDArray[np.float64]
+
+#: cursor fields: position, window, distance, direction, document
+CURSOR = 5
+
+
+@njit(inline="always")
+def _next(rng):
+    """xorshift64* (Vigna 2016): the next 64 random bits; state in rng[0]."""
+    x = rng[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    rng[0] = x
+    return x * np.uint64(2685821657736338717)
+
+
+@njit(inline="always")
+def _uniform(rng):
+    """A float64 uniform on [0, 1) from the top 53 bits."""
+    return np.float64(_next(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always")
+def _below(rng, n):
+    """A uniform integer in [0, n)."""
+    return min(np.int64(_uniform(rng) * n), n - 1)
+
+
+@njit(inline="always")
+def _alias(rng, prob, alias):
+    """A draw from Walker's alias table (prob, alias)."""
+    k = _below(rng, prob.size)
+    return k if _uniform(rng) < prob[k] else alias[k]
+
+
+@njit(inline="always", fastmath=True)
+def _dot(W, i, j):
+    x = W[i, 0] * W[j, 0]
+    for c in range(1, W.shape[1]):
+        x += W[i, c] * W[j, c]
+    return np.float64(x)
+
+
+@njit(inline="always")
+def _slope_and_loss(x, qwem, positive):
+    """dℓ/dx and ℓ at x, for QWEM (quadratic) or SGNS (softplus) losses."""
+    if qwem:
+        if positive:
+            return -1.0 + 0.5 * x, -x + 0.25 * x * x
+        return 1.0 + 0.5 * x, x + 0.25 * x * x
+    z = -x if positive else x  # ℓ = softplus(z), dℓ/dx = ±sigmoid(z)
+    e = np.exp(-abs(z))
+    sig = 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+    loss = np.log1p(e) + max(z, 0.0)
+    return (-sig if positive else sig), loss
+
+
+@njit(inline="always", fastmath=True)
+def _move(W, D, i, j, coef):
+    """D_i += coef w_j and D_j += coef w_i, both from W before the update."""
+    for c in range(W.shape[1]):
+        wi = W[i, c]
+        wj = W[j, c]
+        D[i, c] += coef * wj
+        D[j, c] += coef * wi
+
+
+@njit(cache=True, nogil=True)
+def run_slots(
+    W,
+    D,
+    tokens,
+    offsets,
+    win_prob,
+    win_alias,
+    accept,
+    pos_row,
+    pos_col,
+    pair,
+    use_pair,
+    uniform_centre,
+    q_prob,
+    q_alias,
+    neg_row,
+    neg_col,
+    qwem,
+    rate,
+    slots,
+    rng,
+    cursor,
+):
+    """Process ``slots`` slots; returns (weighted loss sum, pair updates).
+
+    Each pair moves D by -rate x weight x dℓ/dx (D is W when training; a
+    zero array to accumulate the gradient instead, with rate = -1). The
+    cursor (position, window, distance, direction, document) is updated in
+    place, so consecutive calls continue the stream.
+    """
+    T = tokens.size
+    V = W.shape[0]
+    t, b, k, side, doc = cursor[0], cursor[1], cursor[2], cursor[3], cursor[4]
+    total = 0.0
+    updates = 0
+    done = 0
+    while done < slots:
+        if k > b:  # the window is used up: next centre
+            t += 1
+            if t >= T:
+                t = 0
+                doc = 0
+            while offsets[doc + 1] <= t:
+                doc += 1
+            if _uniform(rng) >= accept[tokens[t]]:
+                continue
+            b = 1 + _alias(rng, win_prob, win_alias)
+            k = 1
+            side = 0
+        i = tokens[t]
+        u = t + k if side == 0 else t - k
+        if side == 0:
+            side = 1
+        else:
+            side = 0
+            k += 1
+        done += 1
+        if offsets[doc] <= u < offsets[doc + 1]:
+            j = tokens[u]
+            w = pos_row[i] * pos_col[j]
+            if use_pair:
+                w *= pair[i, j]
+            slope, loss = _slope_and_loss(_dot(W, i, j), qwem, True)
+            total += w * loss
+            _move(W, D, i, j, -rate * w * slope)
+            updates += 1
+        a = _below(rng, V) if uniform_centre else i
+        c = _alias(rng, q_prob, q_alias)
+        w = neg_row[a] * neg_col[c]
+        if use_pair:
+            w *= pair[a, c]
+        slope, loss = _slope_and_loss(_dot(W, a, c), qwem, False)
+        total += w * loss
+        _move(W, D, a, c, -rate * w * slope)
+        updates += 1
+    cursor[0], cursor[1], cursor[2], cursor[3], cursor[4] = t, b, k, side, doc
+    return total, updates
+
+
+def alias_table(p: NDArray[np.floating]) -> tuple[F64, NDArray[np.int64]]:
+    """Walker's alias table of the distribution ∝ p (Vose's construction).
+
+    Returns (prob, alias): draw k uniformly, keep it with probability
+    prob[k], else take alias[k]. Exact up to float64 rounding.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if p.ndim != 1 or p.size == 0 or np.any(p < 0) or not p.sum() > 0:
+        raise ValueError("alias_table needs a 1-d array of weights >= 0, not all 0")
+    n = p.size
+    scaled = p * (n / p.sum())
+    prob = np.ones(n)
+    alias = np.arange(n, dtype=np.int64)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob, alias
+
+
+def window_distribution(context_length: int, weighting: str) -> F64:
+    """P(b = k), k = 1..L, such that P(b >= k) = w_k / w_1.
+
+    Needs non-increasing weights (linear: b uniform; flat: b = L always).
+    """
+    w = distance_weights(context_length, weighting)[1:].astype(np.float64)
+    if np.any(np.diff(w) > 0):
+        raise QwemConfigError(
+            f"cooccur.weighting {weighting!r} gives increasing distance weights; "
+            "the sequential engine needs non-increasing ones"
+        )
+    return (w - np.append(w[1:], 0.0)) / w[0]
+
+
+@dataclass(frozen=True)
+class SlotWeights:
+    """The per-word factors :func:`run_slots` multiplies (see the module doc)."""
+
+    accept: F64
+    pos_row: F64
+    pos_col: F64
+    uniform_centre: bool
+    q: F64
+    neg_row: F64
+    neg_col: F64
+
+
+def slot_weights(
+    psi: PsiFactors,
+    p_i: F64,
+    *,
+    negatives: str,
+    negative_weight: float,
+    positive_scale: float,
+) -> SlotWeights:
+    """Acceptance, proposals and weights of the slots for one run.
+
+    Args:
+        psi: the run's Ψ factors (``psi.keep`` gives word2vec's subsampling).
+        p_i: (V,) unigram probabilities.
+        negatives: ``smoothed`` (same centre, context ~ P^(3/4)), ``unigram``
+            (same centre, context ~ P) or ``uniform`` (both words uniform).
+        negative_weight: ν.
+        positive_scale: c = T L / pairs of the corpus (see
+            :mod:`qwem.train.sampler`).
+    """
+    p_i = np.asarray(p_i, dtype=np.float64)
+    V = p_i.size
+    accept = psi.keep / psi.keep.max()
+    z = float(np.dot(p_i, accept))  # P(accept) of a random token
+    pos_row = positive_scale * z / accept * psi.pos
+    if negatives == "uniform":
+        q = np.full(V, 1.0 / V)
+        centre = V * p_i
+    elif negatives in ("smoothed", "unigram"):
+        q = p_i**0.75 if negatives == "smoothed" else p_i.copy()
+        q = q / q.sum()
+        centre = z / accept
+    else:
+        raise ValueError(f"unknown negatives {negatives!r}")
+    neg_row = negative_weight * centre * psi.neg_centre
+    neg_col = p_i / q * psi.neg_context
+    return SlotWeights(
+        accept, pos_row, psi.pos.copy(), negatives == "uniform", q, neg_row, neg_col
+    )
+
+
+class SlotStream:
+    """The sequential engine's state: corpus, weights, generator and cursor.
+
+    Args:
+        tokens: (T,) token ids; offsets: (D + 1,) document boundaries.
+        weights: :func:`slot_weights`; pair: (V, V) Ψ pair factor or None.
+        loss: ``qwem`` or ``sgns``.
+        context_length, weighting: as counted.
+        seed: seeds the generator and the stream's random start.
+    """
+
+    def __init__(
+        self,
+        tokens: NDArray[np.integer],
+        offsets: NDArray[np.int64],
+        weights: SlotWeights,
+        pair: NDArray[np.floating] | None,
+        *,
+        loss: str,
+        context_length: int,
+        weighting: str,
+        seed: int,
+        dtype: type = np.float64,
+    ) -> None:
+        self.tokens = np.ascontiguousarray(tokens)
+        self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+        self.weights = weights
+        self.qwem = loss == "qwem"
+        self.use_pair = pair is not None
+        self.pair: NDArray[np.floating] = np.ascontiguousarray(
+            np.zeros((1, 1)) if pair is None else pair, dtype
+        )
+        self.win = alias_table(window_distribution(context_length, weighting))
+        self.q = alias_table(weights.q)
+        start = np.random.default_rng(seed).integers(self.tokens.size)
+        doc = int(np.searchsorted(self.offsets, start, side="right") - 1)
+        # k > b: the first call moves to the next centre
+        self.cursor = np.array([start, 0, 1, 0, doc], dtype=np.int64)
+        mixed = (seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64
+        self.rng = np.array([mixed or 1], dtype=np.uint64)
+        self._compile(dtype)
+
+    def _compile(self, dtype: type) -> None:
+        """Compile (or load from numba's cache) before any step is timed."""
+        W: NDArray[np.floating] = np.zeros((self.weights.accept.size, 1), dtype)
+        state = (self.rng.copy(), self.cursor.copy())
+        self.run(W, W, 0.0, 0)
+        self.rng[:], self.cursor[:] = state
+
+    @staticmethod
+    def positive_scale(
+        offsets: NDArray[np.int64], context_length: int, weighting: str
+    ) -> float:
+        """c = T L / pairs, the positives' weight for E = sum_ij P_ij f."""
+        pairs, _ = pair_totals(offsets, context_length, weighting)
+        return float(offsets[-1] * context_length / pairs)
+
+    def run(
+        self, W: NDArray[np.floating], D: NDArray[np.floating], rate: float, slots: int
+    ) -> tuple[float, int]:
+        """``slots`` slots moving D (W itself to train); (loss sum, pair updates)."""
+        w = self.weights
+        total, updates = run_slots(
+            W,
+            D,
+            self.tokens,
+            self.offsets,
+            *self.win,
+            w.accept,
+            w.pos_row,
+            w.pos_col,
+            self.pair,
+            self.use_pair,
+            w.uniform_centre,
+            *self.q,
+            w.neg_row,
+            w.neg_col,
+            self.qwem,
+            rate,
+            slots,
+            self.rng,
+            self.cursor,
+        )
+        return float(total), int(updates)
+
+    def state(self) -> dict[str, list[int]]:
+        """Generator and cursor, for a resumable checkpoint."""
+        return {"rng": [int(self.rng[0])], "cursor": self.cursor.tolist()}
+
+    def restore(self, state: dict[str, list[int]]) -> None:
+        """Continue from :meth:`state`."""
+        self.rng[0] = np.uint64(state["rng"][0])
+        self.cursor[:] = state["cursor"]
