@@ -828,3 +828,12 @@ def test_initial_embedding_has_the_configured_scale() -> None:
     np.testing.assert_array_equal(loop.initial_embedding(cfg, n_words).numpy(), W)
     other = loop.initial_embedding(_cfg(init=0.3, dim=d, seed=12), n_words).numpy()
     assert not np.array_equal(other, W)
+
+
+def test_log_spaced_trace_records_resolve_the_early_steps(tmp_path: Path) -> None:
+    corpus = _corpus(_small_docs(), V)
+    cfg = _cfg(steps=200, trace_every=1000, trace_log_points=10)
+    loop.train(corpus, cfg, tmp_path)
+    trace = pd.read_csv(tmp_path / "trace.csv")
+    assert trace["step"].tolist() == loop.checkpoint_steps(200, 10)[1:]
+    assert trace["step"].iloc[1] <= 3  # the first records are steps apart

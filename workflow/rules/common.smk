@@ -330,7 +330,8 @@ def get_token_offsets(wildcards):
 def get_run_settings(wildcards):
     """One training run's settings (run entry over train defaults) as JSON."""
     run = TRAIN["runs"][wildcards.run]
-    keys = ("dtype", "device", "batch_size", "trace_every", "checkpoints")
+    keys = ("dtype", "device", "batch_size", "trace_every", "trace_log_points")
+    keys += ("checkpoints",)
     keys += ("state_every", "singular_values")
     settings = {k: TRAIN[k] for k in keys}
     settings.update(run, dim=config["dim"], seed=config["seed"])

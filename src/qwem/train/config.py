@@ -48,6 +48,8 @@ class TrainConfig:
             expectation, far less variance; see :mod:`qwem.train.sampler`).
         steps: SGD steps.
         trace_every: steps between loss / singular-value records.
+        trace_log_points: about this many more records at log-spaced steps
+            (the fast early rises of a small-init run); 0 for none.
         checkpoints: number of log-spaced steps at which W and analogy
             accuracy are saved.
         state_every: steps between resumable checkpoints.
@@ -69,6 +71,7 @@ class TrainConfig:
     subsample: float = 1e-5
     shared_negatives: int = 0
     trace_every: int = 100
+    trace_log_points: int = 0
     checkpoints: int = 12
     state_every: int = 1000
     singular_values: int = 20
@@ -121,6 +124,12 @@ class TrainConfig:
             (self.steps >= 1, "steps", ">= 1", self.steps),
             (self.dim >= 1, "dim", ">= 1", self.dim),
             (self.trace_every >= 1, "trace_every", ">= 1", self.trace_every),
+            (
+                self.trace_log_points >= 0,
+                "trace_log_points",
+                ">= 0",
+                self.trace_log_points,
+            ),
             (self.state_every >= 1, "state_every", ">= 1", self.state_every),
             (self.checkpoints >= 1, "checkpoints", ">= 1", self.checkpoints),
             (

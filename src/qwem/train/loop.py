@@ -63,7 +63,8 @@ def train(
 ) -> NDArray[np.float64]:
     """Run (or resume) one training run; returns the final W as float64.
 
-    Writes into ``out_dir``: ``trace.csv`` (step, lr, t, loss, sv_k),
+    Writes into ``out_dir``: ``trace.csv`` (step, lr, t, loss, sv_k; every
+    ``trace_every`` steps and at ``trace_log_points`` log-spaced steps),
     ``checkpoints.csv`` (step, t, seconds, pair_updates, analogy accuracy),
     ``W_<step>.npy`` on the log-spaced schedule, ``W.npy`` (final),
     ``config.json`` (settings, κ) and ``state.pt`` (the resumable state,
@@ -94,6 +95,9 @@ def train(
     )
     W, gen = state["W"], state["gen"]
     marks = set(checkpoint_steps(cfg.steps, cfg.checkpoints))
+    traced = set(checkpoint_steps(cfg.steps, cfg.trace_log_points))
+    if not cfg.trace_log_points:
+        traced = {cfg.steps}
     step, t, window = state["step"], state["t"], list(state["window"])
     clock = _Clock(state["seconds"], state["pair_updates"])
     if step == 0:
@@ -107,7 +111,7 @@ def train(
         clock.pairs += pairs
         t += lr * kappa
         done = step + 1
-        if done % cfg.trace_every == 0 or done == cfg.steps:
+        if done % cfg.trace_every == 0 or done in traced:
             if not bool(torch.isfinite(W).all()):
                 raise QwemInputError(
                     f"train.runs.{cfg.name} diverged by step {done} (W is no longer "
