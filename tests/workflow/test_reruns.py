@@ -149,6 +149,24 @@ def test_figure_option_plans_figures_only(
     assert "Params have changed" in reason(out, "plot_fig3")
 
 
+def test_moving_a_role_plans_only_what_the_role_feeds(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> None:
+    _, run = tiny_run
+    # qwem_small takes over Table 1's QWEM row from qwem_large
+    config = changed_config(
+        tmp_path,
+        **{
+            "train.runs.qwem_large.roles.table1": None,
+            "train.runs.qwem_small.roles.table1": "qwem",
+        },
+    )
+    changed, out = plan(run, "--configfile", str(config))
+    fed = {"make_table1", "plot_compute", "plot_appendix_overlap", "all"}
+    assert set(changed) == fed, out[-3000:]
+    assert "Params have changed" in reason(out, "make_table1")
+
+
 def test_bootstrap_option_plans_the_intervals_and_tables_only(
     tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
 ) -> None:
