@@ -321,7 +321,8 @@ def get_token_offsets(wildcards):
 
 def get_run_settings(wildcards):
     """One training run's settings (run entry over train defaults) as JSON."""
-    run = TRAIN["runs"][wildcards.run]
+    # roles say which figures a run feeds, not how it trains (plots only)
+    run = {k: v for k, v in TRAIN["runs"][wildcards.run].items() if k != "roles"}
     keys = ("dtype", "device", "batch_size", "trace_every", "checkpoints")
     keys += ("state_every", "singular_values")
     settings = {k: TRAIN[k] for k in keys}
