@@ -21,6 +21,7 @@ include: "workflow/rules/spectral.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/rmt.smk"
+include: "workflow/rules/roles.smk"
 include: "workflow/rules/plots.smk"
 
 

@@ -151,7 +151,8 @@ TINY = {
     "dim": 8,
     "corpus": {"sources": ["bundled"], "min_article_words": 50},
     # Snakemake merges config overlays key by key, so the default config's run
-    # names are all redefined here with a few steps each
+    # names are all redefined here with a few steps each (roles as the default's;
+    # all at init 0.1, so both Fig. 2 panels are at 0.1)
     "train": {
         "batch_size": 256,
         "trace_every": 10,
@@ -159,15 +160,41 @@ TINY = {
         "state_every": 20,
         "singular_values": 4,
         "runs": {
-            "qwem_small": {"loss": "qwem", "reweighting": "omniscient", **_TINY_RUN},
-            "qwem_large": {"loss": "qwem", "reweighting": "omniscient", **_TINY_RUN},
-            "sgns_small": {"loss": "sgns", "reweighting": "sgns", **_TINY_RUN},
-            "sgns_large": {"loss": "sgns", "reweighting": "sgns", **_TINY_RUN},
-            "ablation_quartic": {"loss": "qwem", "reweighting": "sgns", **_TINY_RUN},
+            "qwem_small": {
+                "loss": "qwem",
+                "reweighting": "omniscient",
+                **_TINY_RUN,
+                "roles": {"fig1": "qwem", "fig2": "qwem-small"},
+            },
+            "qwem_large": {
+                "loss": "qwem",
+                "reweighting": "omniscient",
+                **_TINY_RUN,
+                "roles": {"table1": "qwem", "fig2": "qwem-large", "ablation": "qwem"},
+            },
+            "sgns_small": {
+                "loss": "sgns",
+                "reweighting": "sgns",
+                **_TINY_RUN,
+                "roles": {"fig1": "sgns", "fig2": "sgns-small"},
+            },
+            "sgns_large": {
+                "loss": "sgns",
+                "reweighting": "sgns",
+                **_TINY_RUN,
+                "roles": {"table1": "sgns", "fig2": "sgns-large", "ablation": "sgns"},
+            },
+            "ablation_quartic": {
+                "loss": "qwem",
+                "reweighting": "sgns",
+                **_TINY_RUN,
+                "roles": {"ablation": "quartic"},
+            },
             "ablation_setting31": {
                 "loss": "sgns",
                 "reweighting": "omniscient",
                 **_TINY_RUN,
+                "roles": {"ablation": "setting31"},
             },
         },
     },

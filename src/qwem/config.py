@@ -8,12 +8,23 @@ a JSON schema cannot express (``dim < vocab_size``, ...).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
+
+from qwem.errors import QwemConfigError
+
+#: What a training run can feed (``train.runs.<run>.roles``): figure or table ->
+#: its slots, one run each. The schema lists the same names as enums.
+ROLE_SLOTS: dict[str, tuple[str, ...]] = {
+    "table1": ("sgns", "qwem"),
+    "fig1": ("qwem", "sgns"),
+    "fig2": ("qwem-small", "qwem-large", "sgns-small", "sgns-large"),
+    "ablation": ("sgns", "quartic", "setting31", "qwem"),
+}
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
@@ -98,7 +109,72 @@ def cross_check(config: Mapping[str, Any]) -> list[str]:
             "corpus.bundled.vital_articles are both false: enable one, or drop "
             "'bundled' from corpus.sources"
         )
+    train = config["train"]
+    problems += _role_claims(train["runs"], selected_runs(train))[1]
     return problems
+
+
+def selected_runs(train: Mapping[str, Any]) -> list[str]:
+    """The runs a config trains: ``train.select``, or every run of ``train.runs``."""
+    select = train.get("select")
+    return list(select) if select is not None else list(train.get("runs", {}))
+
+
+def _role_claims(
+    runs: Mapping[str, Mapping[str, Any]], selected: Sequence[str]
+) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
+    """(figure, slot) -> the selected runs claiming it, and one line per problem."""
+    claims: dict[tuple[str, str], list[str]] = {}
+    problems = []
+    for run in selected:
+        for kind, slot in (runs.get(run, {}).get("roles") or {}).items():
+            if slot is None:
+                continue
+            if slot not in ROLE_SLOTS.get(kind, ()):
+                allowed = ", ".join(ROLE_SLOTS.get(kind, ())) or "none"
+                problems.append(
+                    f"train.runs.{run}.roles.{kind} is {slot!r}; allowed slots: "
+                    f"{allowed} (figures: {', '.join(ROLE_SLOTS)})"
+                )
+                continue
+            claims.setdefault((kind, slot), []).append(run)
+    for (kind, slot), claimants in claims.items():
+        if len(claimants) > 1:
+            keys = " and ".join(f"train.runs.{r}.roles.{kind}" for r in claimants)
+            problems.append(
+                f"{keys} all claim the {kind} slot {slot!r}; a slot takes one run: "
+                f"set the others' roles.{kind} to null or to another slot (an "
+                "overlay's null withdraws a role the default config gave)"
+            )
+    return claims, problems
+
+
+def run_roles(
+    runs: Mapping[str, Mapping[str, Any]], selected: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """Which selected run fills each declared slot: figure or table -> slot -> run.
+
+    Args:
+        runs: ``train.runs`` (run name -> settings; ``roles`` optional, a
+            mapping figure -> slot, where a null slot declares nothing).
+        selected: the runs trained (see :func:`selected_runs`); roles of the
+            other runs are ignored.
+
+    Returns:
+        For every figure of :data:`ROLE_SLOTS`, slot -> run (absent slots are
+        left out), slots in :data:`ROLE_SLOTS` order.
+
+    Raises:
+        QwemConfigError: two selected runs claim the same slot, or a role names
+            an unknown figure or slot (the schema's enums normally catch it).
+    """
+    claims, problems = _role_claims(runs, selected)
+    if problems:
+        raise QwemConfigError("; ".join(problems))
+    return {
+        kind: {s: claims[(kind, s)][0] for s in slots if (kind, s) in claims}
+        for kind, slots in ROLE_SLOTS.items()
+    }
 
 
 def format_problems(problems: list[str], source: str = "config") -> str:

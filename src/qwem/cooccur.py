@@ -358,10 +358,21 @@ def merge(parts: Sequence[PairCounts]) -> PairCounts:
     )
 
 
-def save(path: str | Path, counts: PairCounts, params: dict[str, Any]) -> None:
-    """Write counts as ``.npz`` (uncompressed) with a JSON ``meta`` entry."""
+def save(
+    path: str | Path,
+    counts: PairCounts,
+    params: dict[str, Any],
+    *,
+    wall_seconds: dict[str, float] | None = None,
+) -> None:
+    """Write counts as ``.npz`` (uncompressed) with a JSON ``meta`` entry.
+
+    ``wall_seconds`` (job -> seconds: 'count', summed over shards, and
+    'merge') goes into the meta record, where M*'s cost is read from.
+    """
     meta = {
         **provenance(params),
+        "wall_seconds": dict(wall_seconds or {}),
         "vocab_size": counts.vocab_size,
         "context_length": counts.context_length,
         "weighting": counts.weighting,

@@ -2,8 +2,11 @@
 
 * ``P_i = count_i / sum_k count_k`` over in-vocabulary tokens;
 * ``P_ij = C_ij / (wbar * sum_ab N_ab)`` with ``wbar`` the mean distance weight
-  ((L + 1) / 2 for word2vec's linear weights), so ``sum P_ij ~= 1`` (exactly 1
-  when no window is cut short by a document end);
+  over k = 1..L ((L + 1) / 2 for word2vec's linear weights), the paper's
+  normalisation. ``sum P_ij`` is then the mean weight of the pairs actually
+  counted divided by ``wbar`` (:func:`normalisation`): exactly 1 when no
+  window is cut short by a document end, above 1 otherwise, because a cut
+  window loses its far pairs, which weigh least;
 * ``M*_ij = 2 (P_ij - ν P_i P_j) / (P_ij + ν P_i P_j)`` in [-2, 2], ν the weight
   of the negative pairs (1 in the paper's main runs); defined for every pair
   because every vocabulary word occurs (P_i > 0): unseen pairs give -2;
@@ -80,6 +83,31 @@ def pair_probs(counts: PairCounts) -> F64:
     return p
 
 
+def normalisation(counts: PairCounts) -> dict[str, float]:
+    """How far ``sum P_ij`` is from 1, and why: the mean weight of the counted pairs.
+
+    Args:
+        counts: the co-occurrence counts.
+
+    Returns:
+        ``nominal_pair_weight`` (mean distance weight over k = 1..L, the
+        denominator of P_ij: (L + 1) / 2 for linear weights),
+        ``mean_pair_weight`` (sum C / sum N over the pairs counted) and
+        ``pair_weight_ratio``, their ratio, which equals ``sum P_ij`` up to
+        rounding.
+    """
+    nominal = float(
+        distance_weights(counts.context_length, counts.weighting)[1:].mean()
+    )
+    pairs = counts.pairs
+    mean = float(counts.weighted.sum()) / pairs if pairs else float("nan")
+    return {
+        "nominal_pair_weight": nominal,
+        "mean_pair_weight": mean,
+        "pair_weight_ratio": mean / nominal,
+    }
+
+
 @_target("P_ij")
 def _p(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
     return p_ij
@@ -126,8 +154,8 @@ def write_targets(
     """Write P_i (``unigram``) and every target in ``outputs`` (stem -> path).
 
     ``negative_weight`` is ν of M*, G and the SGNS target. Returns summary
-    numbers for ``stats.json``: sum of P_ij, M* range, the fraction of pairs
-    never seen, ν.
+    numbers for ``stats.json``: sum of P_ij and why it is not 1
+    (:func:`normalisation`), M* range, the fraction of pairs never seen, ν.
     """
     if not negative_weight > 0:
         raise QwemConfigError(
@@ -141,6 +169,7 @@ def write_targets(
     V = counts.vocab_size
     names = [n for n in outputs if n != "unigram"]
     summary: dict[str, Any] = {
+        **normalisation(counts),
         "sum_P_ij": float(p.sum()),
         "unseen_pair_fraction": float((p == 0).mean()),
         "negative_weight": negative_weight,

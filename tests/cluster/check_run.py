@@ -29,7 +29,7 @@ ALLOCATED = re.compile(
 )
 STATS_ROW = re.compile(r"^(\w+)\s+(\d+)$")
 # metadata keys holding wall times: the only thing allowed to differ
-TIMINGS = {"seconds"}
+TIMINGS = {"seconds", "wall_seconds"}
 
 
 def job_stats(log: str) -> Counter[str]:

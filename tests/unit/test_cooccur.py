@@ -306,6 +306,32 @@ def test_save_load_roundtrip(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counts.npz"]
 
 
+def test_merge_records_the_counting_time_of_every_shard(tmp_path: Path) -> None:
+    from qwem.cli import build_parser
+
+    parser = build_parser()
+    parts = []
+    for i, docs in enumerate(([[0, 1, 2, 1]], [[2, 2, 0], [1, 1]])):
+        tokens = np.array([t for d in docs for t in d], dtype=np.uint16)
+        offsets = np.cumsum([0] + [len(d) for d in docs], dtype=np.int64)
+        np.save(tmp_path / f"t{i}.npy", tokens)
+        np.save(tmp_path / f"o{i}.npy", offsets)
+        parts.append(tmp_path / f"part{i}.npz")
+        argv = ["cooccur", "count", str(tmp_path / f"t{i}.npy")]
+        argv += [str(tmp_path / f"o{i}.npy"), "--out", str(parts[-1])]
+        argv += ["--vocab-size", "3", "--context-length", "2", "--weighting", "linear"]
+        args = parser.parse_args([*argv, "--max-memory-mb", "100"])
+        args.func(args)
+    args = parser.parse_args(
+        ["cooccur", "merge", *map(str, parts), "--out", str(tmp_path / "c.npz")]
+    )
+    args.func(args)
+    shards = [cooccur.read_meta(p)["wall_seconds"]["count"] for p in parts]
+    merged = cooccur.read_meta(tmp_path / "c.npz")["wall_seconds"]
+    assert all(s > 0 for s in shards) and merged["merge"] > 0
+    assert merged["count"] == sum(shards)
+
+
 def test_fingerprint_changes_with_any_count() -> None:
     counts = _count([[0, 1, 1]], 2, context_length=1, weighting="flat")
     bumped = cooccur.PairCounts(

@@ -179,6 +179,27 @@ def test_flat_weights_make_p_sum_to_one() -> None:
     np.testing.assert_allclose(p.sum(), 1.0, rtol=0, atol=16 * EPS)  # 9 adds
 
 
+def test_a_document_shorter_than_the_window_raises_the_sum_by_hand() -> None:
+    # L = 4, weights 4, 3, 2, 1 (nominal mean 2.5); one document of 3 tokens
+    # keeps only distances 1, 1, 2: weights 4 + 4 + 3 = 11 over 3 pairs, so the
+    # counted pairs weigh 11/3 on average and sum P = (11/3) / 2.5 = 22/15
+    counts = _count([[0, 1, 2]], 3, 4, "linear")
+    norm = targets.normalisation(counts)
+    assert norm["nominal_pair_weight"] == 2.5
+    assert norm["mean_pair_weight"] == pytest.approx(11 / 3, rel=1e-15)
+    assert norm["pair_weight_ratio"] == pytest.approx(22 / 15, rel=1e-15)
+    # 1e-15: 6 nonzero cells of P summed, each one rounding of C / (2.5 * 6)
+    assert targets.pair_probs(counts).sum() == pytest.approx(22 / 15, rel=1e-15)
+
+
+def test_write_targets_records_the_mean_pair_weight(tmp_path: Path) -> None:
+    counts = _count([[0, 1, 2, 0, 1, 2, 0]], 3, 4, "linear")
+    summary = targets.write_targets(counts, _outputs(tmp_path, ["P_ij"]))
+    # 7 tokens: n_1..n_4 = 6, 5, 4, 3 pairs; weights 24 + 15 + 8 + 3 = 50 over 18
+    assert summary["mean_pair_weight"] == pytest.approx(50 / 18, rel=1e-15)
+    assert summary["sum_P_ij"] == pytest.approx(summary["pair_weight_ratio"], rel=1e-14)
+
+
 def _outputs(tmp_path: Path, names: Any) -> dict[str, Path]:
     return {name: tmp_path / f"{name}.npy" for name in names}
 

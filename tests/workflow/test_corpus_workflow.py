@@ -54,6 +54,15 @@ pytestmark = pytest.mark.workflow
             r"'evaluate.bootstrap.level': 95 is greater than or equal to the maximum",
         ),
         (
+            {"train": {"runs": {"qwem_small": {"roles": {"fig2": "qwem-tiny"}}}}},
+            r"'train.runs.qwem_small.roles.fig2': 'qwem-tiny' is not one of",
+        ),
+        (
+            {"train": {"runs": {"qwem_small": {"roles": {"table1": "qwem"}}}}},
+            r"train.runs.qwem_small.roles.table1 and train.runs.qwem_large.roles"
+            r".table1 all claim the table1 slot 'qwem'",
+        ),
+        (
             {"evaluate": {"agreement": {"k": [5, "D"]}}},
             r"'evaluate.agreement.k.1': 'D' .*allowed: \(integer, >= 1\) or \('d'\)",
         ),

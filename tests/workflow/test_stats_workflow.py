@@ -40,4 +40,11 @@ def test_statistics_of_the_tiny_run(tiny_run: tuple[Path, SnakemakeRunner]) -> N
     pairs, weight_sum = counts.pairs, int(counts.weighted.sum())
     assert abs(p_ij.sum() - weight_sum / (2.5 * pairs)) < 1e-9
     assert abs(stats["sum_P_ij"] - p_ij.sum()) < 1e-9
+    # ... and stats.json says why: the counted pairs' mean weight over (L + 1)/2
+    assert stats["nominal_pair_weight"] == 2.5
+    assert stats["mean_pair_weight"] == weight_sum / pairs
+    assert abs(stats["pair_weight_ratio"] - stats["sum_P_ij"]) < 1e-9
+    # every job before M*'s eigensolve recorded its wall time
+    assert set(stats["wall_seconds"]) == {"count", "merge", "targets"}
+    assert all(v > 0 for v in stats["wall_seconds"].values())
     assert np.all(np.load(stats_dir / "ppmi.npy") >= 0)

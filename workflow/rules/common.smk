@@ -329,7 +329,8 @@ def get_token_offsets(wildcards):
 
 def get_run_settings(wildcards):
     """One training run's settings (run entry over train defaults) as JSON."""
-    run = TRAIN["runs"][wildcards.run]
+    # roles say which figures a run feeds, not how it trains (plots only)
+    run = {k: v for k, v in TRAIN["runs"][wildcards.run].items() if k != "roles"}
     keys = ("dtype", "device", "batch_size", "trace_every", "trace_log_points")
     keys += ("checkpoints",)
     keys += ("state_every", "singular_values")
@@ -346,81 +347,3 @@ def get_token_infos(wildcards):
 def opt(value):
     """A config value on a qwem command line ('none' for null)."""
     return "none" if value is None else value
-
-
-# --- figures (plots.smk)
-PLOTS = config["plots"]
-
-
-def _run(loss, small):
-    """A configured run with this loss (SGD-trained) at small (<= 1e-6) or large init."""
-    for run in RUNS:
-        spec = TRAIN["runs"][run]
-        reweight = "omniscient" if loss == "qwem" else "sgns"
-        if spec["loss"] == loss and spec["reweighting"] == reweight:
-            if (spec["init"] <= 1e-6) == small:
-                return run
-    return None
-
-
-def _trace(run):
-    return f"{RESULTS}/train/{run}/trace.csv"
-
-
-def _ablation_runs():
-    """Runs of the ablation grid present in RUNS: option name -> run."""
-    wanted = {  # dedicated ablation runs first (paper), else the main runs (demo)
-        "sgns": ("ablation_sgns", "sgns_large"),
-        "quartic": ("ablation_quartic",),
-        "setting31": ("ablation_setting31",),
-        "qwem": ("ablation_qwem", "qwem_large"),
-    }
-    found = {k: [r for r in runs if r in RUNS] for k, runs in wanted.items()}
-    return {k: runs[0] for k, runs in found.items() if runs}
-
-
-def get_fig1_input(wildcards):
-    """Traces and final W of a small-init QWEM run and SGNS run."""
-    files = {"theory": f"{RESULTS}/closed_form/theory.csv"}
-    files["vocab"] = f"{RESULTS}/corpus/vocab.tsv"
-    for key, loss in (("qwem", "qwem"), ("sgns", "sgns")):
-        run = _run(loss, True) or _run(loss, False)
-        if run:
-            files[f"{key}_trace"] = _trace(run)
-            files[f"{key}_W"] = f"{RESULTS}/train/{run}/W.npy"
-    return files
-
-
-def get_fig2_input(wildcards):
-    """Traces of QWEM and SGNS at large and small init (those configured)."""
-    files = {"theory": f"{RESULTS}/closed_form/theory.csv"}
-    for loss in ("qwem", "sgns"):
-        for size, small in (("large", False), ("small", True)):
-            if run := _run(loss, small):
-                files[f"{loss}_{size}"] = _trace(run)
-    return files
-
-
-def trace_options(input, keys):
-    """``--<key> PATH`` options for the named inputs present."""
-    return " ".join(
-        f"--{k.replace('_', '-')} {input[k]}" for k in keys if k in input.keys()
-    )
-
-
-def get_figure_outputs():
-    """Figures and tables that the configured runs and targets allow."""
-    figs = ["fig3", "fig4", "appendix_top1"]
-    if _run("qwem", True) or _run("qwem", False):
-        figs += ["fig1", "fig2"]
-    if len(_ablation_runs()) >= 2:
-        figs.append("appendix_ablation")
-    if len(AGREEMENT_MODELS) >= 2:
-        figs.append("appendix_overlap")
-    figs.append("appendix_spectra")
-    out = [f"{RESULTS}/figures/{f}.{ext}" for f in figs for ext in ("png", "pdf")]
-    tables = ["table1", "table1_vs_mstar"]
-    if "M_star" in SPECTRAL["targets"]:
-        tables.append("agreement")
-    out += [f"{RESULTS}/tables/{t}.{ext}" for t in tables for ext in ("csv", "md")]
-    return out

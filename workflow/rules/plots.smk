@@ -1,4 +1,5 @@
-# Figures and tables of the paper, drawn from the pipeline's tables.
+# Figures and tables of the paper, drawn from the pipeline's tables; their
+# inputs and the run roles are in roles.smk.
 
 
 rule plot_fig1:
@@ -19,19 +20,14 @@ rule plot_fig1:
     conda:
         "../../envs/cpu.yaml"
     params:
-        qwem_init=lambda wildcards: TRAIN["runs"][
-            _run("qwem", True) or _run("qwem", False)
-        ]["init"],
-        traces=lambda wildcards, input: trace_options(
-            input, ["qwem_trace", "sgns_trace"]
-        ),
+        runs=lambda wildcards, input: fig1_options(input),
         modes=PLOTS["modes"],
         labels=PLOTS["labels"],
         among=PLOTS["among"],
         dpi=PLOTS["dpi"],
     shell:
-        "qwem plots fig1 {params.traces} --qwem-init {params.qwem_init}"
-        " --theory {input.theory:q} --vocab {input.vocab:q} --modes {params.modes}"
+        "qwem plots fig1 {params.runs} --theory {input.theory:q}"
+        " --vocab {input.vocab:q} --modes {params.modes}"
         " --labels {params.labels} --among {params.among} --dpi {params.dpi}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
@@ -54,15 +50,38 @@ rule plot_fig2:
     conda:
         "../../envs/cpu.yaml"
     params:
-        traces=lambda wildcards, input: trace_options(
-            input, ["qwem_large", "sgns_large", "qwem_small", "sgns_small"]
-        ),
+        traces=lambda wildcards, input: keyed_inputs("trace", input, ROLES["fig2"]),
+        inits=role_inits("fig2"),
         modes=PLOTS["modes"],
         dpi=PLOTS["dpi"],
     shell:
-        "qwem plots fig2 {params.traces} --theory {input.theory:q}"
+        "qwem plots fig2 {params.traces} {params.inits} --theory {input.theory:q}"
         " --modes {params.modes} --dpi {params.dpi}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
+
+
+rule make_theory_time_table:
+    input:
+        unpack(get_theory_time_input),
+    output:
+        csv="results/{name}/tables/theory_time.csv",
+        md=report(
+            "results/{name}/tables/theory_time.md",
+            caption="../report/theory_time.rst",
+            category="Tables",
+        ),
+    log:
+        "results/{name}/logs/make_theory_time_table/theory_time.log",
+    benchmark:
+        "results/{name}/benchmarks/make_theory_time_table/theory_time.tsv"
+    localrule: True
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        runs=lambda wildcards, input: theory_time_options(input),
+    shell:
+        "qwem plots theory-time {params.runs} --theory {input.theory:q}"
+        " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
 
 
 rule plot_fig3:
@@ -96,6 +115,7 @@ rule plot_fig4:
     input:
         spectra="results/{name}/rmt/spectra.csv",
         density="results/{name}/rmt/density.csv",
+        fits="results/{name}/rmt/fits.csv",
         localisation="results/{name}/rmt/localisation.csv",
         sweep="results/{name}/rmt/sweep.csv",
     output:
@@ -114,19 +134,21 @@ rule plot_fig4:
         "../../envs/cpu.yaml"
     params:
         family=PLOTS["mp_family"],
+        min_pairs=PLOTS["mp_min_pairs"],
         modes=PLOTS["localisation_modes"],
         bins=PLOTS["bins"],
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots fig4 --spectra {input.spectra:q} --density {input.density:q}"
-        " --localisation {input.localisation:q} --sweep {input.sweep:q}"
-        " --family {params.family} --modes {params.modes} --bins {params.bins}"
+        " --fits {input.fits:q} --localisation {input.localisation:q}"
+        " --sweep {input.sweep:q} --family {params.family}"
+        " --min-pairs {params.min_pairs} --modes {params.modes} --bins {params.bins}"
         " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
 rule plot_appendix_ablation:
     input:
-        unpack(lambda wildcards: {k: _trace(r) for k, r in _ablation_runs().items()}),
+        unpack(get_ablation_input),
     output:
         png=report(
             "results/{name}/figures/appendix_ablation.png",
@@ -142,9 +164,7 @@ rule plot_appendix_ablation:
     conda:
         "../../envs/cpu.yaml"
     params:
-        traces=lambda wildcards, input: trace_options(
-            input, ["sgns", "quartic", "setting31", "qwem"]
-        ),
+        traces=lambda wildcards, input: keyed_inputs("trace", input, ROLES["ablation"]),
         modes=PLOTS["modes"],
         dpi=PLOTS["dpi"],
     shell:
@@ -194,10 +214,11 @@ rule plot_appendix_overlap:
     conda:
         "../../envs/cpu.yaml"
     params:
+        prefer=overlap_preferences(),
         pairs=PLOTS["overlap_pairs"],
         dpi=PLOTS["dpi"],
     shell:
-        "qwem plots overlap --overlap {input:q} --pairs {params.pairs}"
+        "qwem plots overlap --overlap {input:q} {params.prefer} --pairs {params.pairs}"
         " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
@@ -211,6 +232,7 @@ rule plot_appendix_spectra:
             category="Figures",
         ),
         pdf="results/{name}/figures/appendix_spectra.pdf",
+        slopes="results/{name}/tables/spectra_slopes.csv",
     log:
         "results/{name}/logs/plot_appendix_spectra/appendix_spectra.log",
     benchmark:
@@ -223,7 +245,8 @@ rule plot_appendix_spectra:
         dpi=PLOTS["dpi"],
     shell:
         "qwem plots spectra --spectra {input:q} --slope {params.slope}"
-        " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
+        " --slopes-csv {output.slopes:q} --dpi {params.dpi}"
+        " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
 rule make_table1:
@@ -254,8 +277,11 @@ rule make_table1:
     localrule: True
     conda:
         "../../envs/cpu.yaml"
+    params:
+        trained=keyed_options("trained", ROLES["table1"]),
     shell:
-        "qwem plots table1 --table {input.table:q} --analogies {input.analogies:q}"
+        "qwem plots table1 {params.trained} --table {input.table:q}"
+        " --analogies {input.analogies:q}"
         " --intervals {input.intervals:q} --paired {input.paired:q}"
         " --csv {output.csv:q} --md {output.md:q}"
         " --paired-csv {output.paired_csv:q} --paired-md {output.paired_md:q}"
@@ -286,4 +312,42 @@ rule make_agreement_table:
     shell:
         "qwem plots agreement --subspace {input:q} --reference M_star"
         " --models {params.models} --ks {params.ks}"
+        " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
+
+
+rule plot_compute:
+    input:
+        unpack(get_compute_input),
+    output:
+        png=report(
+            "results/{name}/figures/compute.png",
+            caption="../report/compute.rst",
+            category="Figures",
+        ),
+        pdf="results/{name}/figures/compute.pdf",
+        csv="results/{name}/tables/compute.csv",
+        md=report(
+            "results/{name}/tables/compute.md",
+            caption="../report/compute_table.rst",
+            category="Tables",
+        ),
+    log:
+        "results/{name}/logs/plot_compute/compute.log",
+    benchmark:
+        "results/{name}/benchmarks/plot_compute/compute.tsv"
+    localrule: True
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        checkpoints=lambda wildcards, input: keyed_inputs(
+            "checkpoints", input, ROLES["table1"]
+        ),
+        runs=keyed_options("run", ROLES["table1"]),
+        fraction=PLOTS["compute_fraction"],
+        dpi=PLOTS["dpi"],
+    shell:
+        "qwem plots compute {params.checkpoints} {params.runs}"
+        " --gensim {input.gensim:q} --table {input.table:q} --stats {input.stats:q}"
+        " --eig {input.eig:q} --fraction {params.fraction} --dpi {params.dpi}"
+        " --png {output.png:q} --pdf {output.pdf:q}"
         " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"

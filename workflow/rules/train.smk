@@ -11,6 +11,7 @@ rule train_model:
     output:
         trace="results/{name}/train/{run}/trace.csv",
         checkpoints="results/{name}/train/{run}/checkpoints.csv",
+        meta="results/{name}/train/{run}/config.json",
         W="results/{name}/train/{run}/W.npy",
         w2v="results/{name}/train/{run}.w2v.txt",
     log:

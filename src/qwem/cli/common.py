@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], None]
 
@@ -32,3 +36,29 @@ def opt_int(text: str) -> int | None:
 def opt_str(text: str) -> str | None:
     """A string option where 'none'/'null' means no value (config null)."""
     return None if text.lower() in ("", "none", "null") else text
+
+
+def keyed(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` as a pair."""
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def save_plot(fig: Any, a: argparse.Namespace) -> None:
+    """Save a figure to ``a.png`` and ``a.pdf`` at ``a.dpi`` (atomically)."""
+    from qwem.plots import save_figure
+
+    save_figure(fig, a.png, a.pdf, dpi=a.dpi)
+    logger.info("wrote %s and %s", a.png, a.pdf)
+
+
+def write_texts(*outputs: tuple[Path, str]) -> None:
+    """Write each (path, text) atomically."""
+    from qwem.io import atomic_text
+
+    for path, text in outputs:
+        with atomic_text(path) as fh:
+            fh.write(text)
+        logger.info("wrote %s", path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ def cmd_solve(a: argparse.Namespace) -> None:
     from qwem import closed_form, spectral, vocab
     from qwem.io import load_npy, provenance, write_word2vec
 
+    start = time.perf_counter()
     M = load_npy(a.target)
     spectral.check_symmetric(M, name=str(a.target))
     pairs = spectral.top_eigenpairs(M, a.dim, method=a.solver, seed=a.seed, tol=a.tol)
@@ -38,6 +40,8 @@ def cmd_solve(a: argparse.Namespace) -> None:
         seconds=pairs.seconds,
         max_residual=float(pairs.residuals.max()),
         excluded=[float(v) for v in cf.excluded],
+        # the job's wall time (load, symmetry check, solve), part of M*'s cost
+        wall_seconds=time.perf_counter() - start,
     )
     from qwem.io import atomic_path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ def cmd_count(a: argparse.Namespace) -> None:
     from qwem import cooccur
     from qwem.io import load_npy
 
+    start = time.perf_counter()
     tokens = load_npy(a.tokens, mmap=True)
     offsets = load_npy(a.offsets)
     counts = cooccur.count(
@@ -30,16 +32,25 @@ def cmd_count(a: argparse.Namespace) -> None:
         method=a.method,
     )
     params = {k: getattr(a, k) for k in ("vocab_size", "context_length", "weighting")}
-    cooccur.save(a.out, counts, {**params, "tokens_file": str(a.tokens)})
+    seconds = {"count": time.perf_counter() - start}
+    cooccur.save(
+        a.out, counts, {**params, "tokens_file": str(a.tokens)}, wall_seconds=seconds
+    )
     logger.info("%s: %d pairs, %d distinct", a.out, counts.pairs, counts.keys.size)
 
 
 def cmd_merge(a: argparse.Namespace) -> None:
     from qwem import cooccur
 
+    start = time.perf_counter()
     parts = [cooccur.load(p) for p in a.parts]
     merged = cooccur.merge(parts)
-    cooccur.save(a.out, merged, {"shards": [str(p) for p in a.parts]})
+    seconds = {"merge": time.perf_counter() - start}
+    counted = [cooccur.read_meta(p).get("wall_seconds", {}) for p in a.parts]
+    if all("count" in c for c in counted):  # every shard timed (not an older qwem)
+        seconds["count"] = sum(c["count"] for c in counted)
+    shards = {"shards": [str(p) for p in a.parts]}
+    cooccur.save(a.out, merged, shards, wall_seconds=seconds)
     logger.info(
         "%d shards: %d tokens, %d pairs, %d distinct pairs",
         len(parts),
@@ -53,10 +64,13 @@ def cmd_targets(a: argparse.Namespace) -> None:
     from qwem import cooccur, targets
     from qwem.io import provenance, write_json
 
+    start = time.perf_counter()
     counts = cooccur.load(a.counts)
     outputs = {name: a.outdir / f"{name}.npy" for name in TARGET_FILES}
     summary = targets.write_targets(counts, outputs, negative_weight=a.negative_weight)
     meta = cooccur.read_meta(a.counts)
+    # wall time of every job so far: counting (all shards), merge, targets
+    seconds = {**meta.get("wall_seconds", {}), "targets": time.perf_counter() - start}
     write_json(
         a.stats,
         {
@@ -70,10 +84,19 @@ def cmd_targets(a: argparse.Namespace) -> None:
             "distinct_pairs": int(counts.keys.size),
             "corpus_fingerprint": meta["fingerprint"],
             "files": {name: path.name for name, path in outputs.items()},
+            "wall_seconds": seconds,
             **summary,
         },
     )
     logger.info("targets written: %s", summary)
+    logger.info(
+        "sum P_ij = %.6f: the counted pairs weigh %.4f on average against the "
+        "nominal %.4f of P_ij's denominator (windows cut short by document ends "
+        "lose their far, light pairs)",
+        summary["sum_P_ij"],
+        summary["mean_pair_weight"],
+        summary["nominal_pair_weight"],
+    )
 
 
 def register(stages: Any) -> None:

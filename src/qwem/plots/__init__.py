@@ -3,13 +3,16 @@
 Every function takes DataFrames or arrays (the CLI loads them) and returns a
 matplotlib Figure or a table; ``plots`` reads tables, it never imports
 ``train``. Modules: ``common`` (styling, saving), ``dynamics`` (Figs. 1, 2,
-ablation grid), ``concepts`` (Fig. 3, overlaps, spectra), ``rmt`` (Fig. 4,
-top-1 scores), ``tables`` (Table 1, analogies by category).
+ablation grid), ``traces`` (effective rank, snapshots, half-rise times against
+the theory's τ₁), ``concepts`` (Fig. 3, overlaps, spectra and their fitted
+slopes), ``rmt`` (Fig. 4, top-1 scores), ``tables`` (Table 1, analogies by
+category), ``compute`` (accuracy against wall time and pair updates).
 """
 
 from __future__ import annotations
 
 from qwem.plots.common import save_figure
+from qwem.plots.compute import compute_figure
 from qwem.plots.concepts import appendix_overlap, appendix_spectra, fig3_concepts
 from qwem.plots.dynamics import appendix_ablation, fig1_dynamics, fig2_rescaled
 from qwem.plots.rmt import appendix_top1, fig4_rmt
@@ -21,6 +24,7 @@ __all__ = [
     "appendix_overlap",
     "appendix_spectra",
     "appendix_top1",
+    "compute_figure",
     "fig1_dynamics",
     "fig2_rescaled",
     "fig3_concepts",

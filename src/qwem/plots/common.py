@@ -54,15 +54,26 @@ def not_available(ax: Axes, what: str) -> None:
         ax: the panel.
         what: what is missing, shown in the panel.
     """
+    note_panel(ax, f"{what}\nnot available")
+
+
+def note_panel(ax: Axes, text: str) -> None:
+    """A panel holding only a centred note (why nothing is drawn there).
+
+    Args:
+        ax: the panel.
+        text: the note (may span lines).
+    """
     ax.text(
         0.5,
         0.5,
-        f"{what}\nnot available",
+        text,
         ha="center",
         va="center",
         transform=ax.transAxes,
         fontsize=11,
         color="0.4",
+        wrap=True,
     )
     ax.set_xticks([])
     ax.set_yticks([])

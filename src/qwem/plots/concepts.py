@@ -12,9 +12,6 @@ from matplotlib.ticker import MaxNLocator
 
 from qwem.plots.common import new_figure, not_available
 
-#: Preferred overlap pairs of the appendix, in order.
-OVERLAP_PAIRS = (("sgns_large", "qwem_large"), ("sgns_large", "ppmi"))
-
 
 def concept_table(
     concepts: pd.DataFrame, directions: int = 5, words: int = 10
@@ -83,13 +80,14 @@ def fig3_concepts(
 
 
 def overlap_pairs(
-    overlap: pd.DataFrame, wanted: Sequence[tuple[str, str]] = OVERLAP_PAIRS, n: int = 2
+    overlap: pd.DataFrame, wanted: Sequence[tuple[str, str]] = (), n: int = 2
 ) -> list[tuple[str, str]]:
-    """Model pairs to show: the wanted ones present (either order), else the first.
+    """Model pairs to show: the wanted ones present (either order), then the first.
 
     Args:
         overlap: ``overlap_matrix.csv`` (model_a, model_b, i, j, overlap).
-        wanted: preferred pairs.
+        wanted: preferred pairs (the workflow passes the Table 1 runs':
+            trained SGNS with trained QWEM, trained SGNS with PPMI).
         n: how many pairs.
 
     Returns:
@@ -153,15 +151,49 @@ def appendix_overlap(overlap: pd.DataFrame, pairs: Sequence[tuple[str, str]]) ->
     return fig
 
 
-def appendix_spectra(spectra: pd.DataFrame, *, slope: float = -0.6) -> Figure:
-    """Positive eigenvalues vs k of each target on log–log axes, with a k^slope guide.
+def spectrum_slopes(spectra: pd.DataFrame) -> pd.DataFrame:
+    """Power-law exponent of each target's spectrum, fitted on log-log axes.
+
+    Ordinary least squares of log λ_k on log k over every rank k whose
+    eigenvalue is positive (the top d of each target).
 
     Args:
         spectra: ``spectra.csv`` (target, k, eigenvalue).
-        slope: exponent of the guide line.
 
     Returns:
-        A single-panel figure.
+        One row per target with a fit (at least two positive eigenvalues):
+        target, k_min, k_max, points, slope (the exponent b of λ_k ∝ k^b).
+    """
+    rows = []
+    pos = spectra[spectra["eigenvalue"] > 0]
+    for target, sub in pos.groupby("target", sort=False):
+        if len(sub) < 2:
+            continue
+        k = sub["k"].to_numpy(dtype=np.float64)
+        lam = sub["eigenvalue"].to_numpy(dtype=np.float64)
+        slope = float(np.polyfit(np.log(k), np.log(lam), 1)[0])
+        rows.append(
+            {
+                "target": str(target),
+                "k_min": int(k.min()),
+                "k_max": int(k.max()),
+                "points": len(sub),
+                "slope": slope,
+            }
+        )
+    return pd.DataFrame(rows, columns=["target", "k_min", "k_max", "points", "slope"])
+
+
+def appendix_spectra(spectra: pd.DataFrame, *, slope: float = -0.6) -> Figure:
+    """Positive eigenvalues vs k of each target on log–log axes, fitted slopes.
+
+    Args:
+        spectra: ``spectra.csv`` (target, k, eigenvalue).
+        slope: exponent of a reference guide line (the paper's k^-0.6).
+
+    Returns:
+        A single-panel figure; each target's legend entry gives its fitted
+        exponent (:func:`spectrum_slopes`).
     """
     fig = new_figure(7, 5)
     ax = fig.add_subplot()
@@ -169,10 +201,12 @@ def appendix_spectra(spectra: pd.DataFrame, *, slope: float = -0.6) -> Figure:
     if pos.empty:
         not_available(ax, "eigenvalue spectra")
         return fig
+    fitted = spectrum_slopes(spectra).set_index("target")["slope"]
     for target, sub in pos.groupby("target", sort=False):
-        ax.plot(
-            sub["k"], sub["eigenvalue"], marker=".", ms=3, lw=1.2, label=str(target)
-        )
+        label = str(target)
+        if target in fitted.index:
+            label += f" (fit $\\propto k^{{{fitted[target]:.2f}}}$)"
+        ax.plot(sub["k"], sub["eigenvalue"], marker=".", ms=3, lw=1.2, label=label)
     k = np.arange(1, int(pos["k"].max()) + 1)
     first = pos[pos["k"] == 1].set_index("target")["eigenvalue"]
     anchor = first.get("M_star", first.max())
@@ -182,7 +216,7 @@ def appendix_spectra(spectra: pd.DataFrame, *, slope: float = -0.6) -> Figure:
         color="k",
         ls="--",
         lw=1.0,
-        label=f"guide $\\propto k^{{{slope:g}}}$",
+        label=f"reference $\\propto k^{{{slope:g}}}$",
     )
     ax.set(
         xscale="log",

@@ -13,14 +13,19 @@ from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from qwem.plots.common import mode_colors, new_figure, not_available, sv_columns
+from qwem.plots.traces import Snapshot, tau1, theory_at
 
-#: Panels of the ablation grid: title -> run name (paper's order).
-ABLATION_PANELS = {
-    "regular SGNS": "sgns_large",
-    "quartic loss only": "ablation_quartic",
-    "Setting 3.1 only": "ablation_setting31",
-    "both = QWEM": "qwem_large",
+#: Cells of the ablation grid: ``roles.ablation`` slot -> panel title (paper's order).
+ABLATION_TITLES = {
+    "sgns": "regular SGNS",
+    "quartic": "quartic loss only",
+    "setting31": "Setting 3.1 only",
+    "qwem": "both = QWEM",
 }
+#: Fig. 2 panels: init size -> title word; slots are '<loss>-<size>'.
+FIG2_PANELS = ("large", "small")
+#: Fig. 2 line style per loss.
+FIG2_STYLES = {"qwem": ("QWEM", "-"), "sgns": ("word2vec", "--")}
 
 
 @dataclass
@@ -30,92 +35,17 @@ class RunData:
     Attributes:
         label: row title (e.g. "QWEM").
         trace: the run's ``trace.csv`` (step, t, loss, sv_1...).
-        final: final embeddings W (V x d), or None when missing.
-        snapshots: step -> W at that step (the chosen snapshots only).
+        final: W at the last checkpoint (V x d), whose PCA directions span
+            the embedding panels; None when missing.
+        snapshots: the chosen snapshots and their W.
         init: the run's init scale, to pick the theory curves (None: no theory).
     """
 
     label: str
     trace: pd.DataFrame
     final: NDArray[np.floating] | None = None
-    snapshots: dict[int, NDArray[np.floating]] = field(default_factory=dict)
+    snapshots: list[tuple[Snapshot, NDArray[np.floating]]] = field(default_factory=list)
     init: float | None = None
-
-
-def theory_at_init(theory: pd.DataFrame, init: float) -> pd.DataFrame:
-    """Theory curves of the init closest (in log scale) to ``init``.
-
-    Args:
-        theory: ``theory.csv`` (t, t_over_tau1, mode, lambda, u, s, tau, init).
-        init: the wanted init scale.
-
-    Returns:
-        The rows of that init.
-    """
-    inits = np.unique(theory["init"].to_numpy(dtype=float))
-    best = inits[np.argmin(np.abs(np.log(inits) - np.log(init)))]
-    return theory[theory["init"] == best]
-
-
-def tau1(theory: pd.DataFrame, init: float) -> float:
-    """Learning time τ₁ of mode 1 at the init closest to ``init``."""
-    sub = theory_at_init(theory, init)
-    return float(sub.loc[sub["mode"] == 1, "tau"].iloc[0])
-
-
-def trace_ranks(trace: pd.DataFrame, frac: float = 0.1) -> NDArray[np.int64]:
-    """Rank per trace row: singular values above ``frac`` × the largest ever.
-
-    Args:
-        trace: ``trace.csv``.
-        frac: threshold as a fraction of the largest traced singular value.
-
-    Returns:
-        One integer per row.
-    """
-    sv = trace[sv_columns(trace)].to_numpy(dtype=float)
-    top = float(np.nanmax(sv)) if sv.size else 0.0
-    return np.asarray((sv > frac * top).sum(axis=1), dtype=np.int64)
-
-
-def choose_snapshots(
-    trace: pd.DataFrame,
-    steps: Sequence[int],
-    ranks: Sequence[int] = (1, 2, 3),
-    frac: float = 0.1,
-) -> list[int]:
-    """Snapshot steps at which the embedding rank is ~1, 2, 3.
-
-    The rank at a snapshot is read off the last trace row at or before it.
-    For each wanted rank the last snapshot of exactly that rank is chosen;
-    the rest are filled with the latest snapshots of rank >= 1, then the latest.
-
-    Args:
-        trace: ``trace.csv``.
-        steps: steps with a saved ``W_<step>.npy``.
-        ranks: the wanted ranks.
-        frac: threshold of :func:`trace_ranks`.
-
-    Returns:
-        One step per wanted rank, in increasing order.
-    """
-    steps = sorted(int(s) for s in steps)
-    row_rank = trace_ranks(trace, frac)
-    idx = np.searchsorted(trace["step"].to_numpy(), steps, side="right") - 1
-    snap_rank = row_rank[np.clip(idx, 0, len(row_rank) - 1)]
-    chosen: list[int] = []
-    for r in ranks:
-        exact = [s for s, k in zip(steps, snap_rank, strict=True) if k == r]
-        if exact and exact[-1] not in chosen:
-            chosen.append(exact[-1])
-    # too few distinct ranks saved: fill with the latest snapshots of rank >= 1
-    grown = [s for s, k in zip(steps, snap_rank, strict=True) if k >= 1]
-    for s in [*reversed(grown), *reversed(steps)]:
-        if len(chosen) >= len(ranks):
-            break
-        if s not in chosen:
-            chosen.append(s)
-    return sorted(chosen)
 
 
 def projection_basis(W: NDArray[np.floating], dirs: Sequence[int] = (1, 3)) -> NDArray:
@@ -175,28 +105,30 @@ def _sv_panel(
 def _scatter_panel(
     ax: Axes,
     run: RunData,
-    step: int,
+    snap: Snapshot,
+    W: NDArray,
     basis: NDArray,
     labels: list[int],
     words: Sequence[str],
     lim: float,
 ) -> None:
     """Embeddings of one snapshot projected on the two basis directions."""
-    proj = run.snapshots[step] @ basis
+    proj = W @ basis
     ax.scatter(proj[:, 0], proj[:, 1], s=2, alpha=0.3, color="tab:blue", lw=0)
     for i in labels:
         ax.annotate(words[i], proj[i], fontsize=7, color="tab:red")
     ax.scatter(proj[labels, 0], proj[labels, 1], s=8, color="tab:red")
-    ranks = trace_ranks(run.trace)
-    row = max(0, int(np.searchsorted(run.trace["step"], step, side="right")) - 1)
-    t = float(np.interp(step, run.trace["step"], run.trace["t"]))
+    t = float(np.interp(snap.step, run.trace["step"], run.trace["t"]))
     ax.set(
         xlim=(-lim, lim),
         ylim=(-lim, lim),
         xlabel="PCA direction 1",
         ylabel="PCA direction 3",
     )
-    ax.set_title(f"step {step}, t = {t:.3g} (rank {ranks[row]})", fontsize=9)
+    title = f"effective rank {snap.rank}: step {snap.step}, t = {t:.3g}"
+    if snap.rank != snap.wanted:
+        title += f"\n(no snapshot at rank {snap.wanted})"
+    ax.set_title(title, fontsize=9)
     ax.ticklabel_format(style="sci", scilimits=(-2, 3))
 
 
@@ -204,17 +136,16 @@ def _embedding_panels(
     axes: Sequence[Axes], run: RunData, words: Sequence[str], n_labels: int, among: int
 ) -> None:
     """Three snapshot panels of one run, on common axis limits."""
-    steps = sorted(run.snapshots)
-    if run.final is None or not steps:
+    if run.final is None or not run.snapshots:
         for ax in axes:
             not_available(ax, f"{run.label} embedding snapshots")
         return
     basis = projection_basis(run.final)
     labels = label_words(run.final @ basis, among, n_labels)
-    lim = max(float(np.abs(run.snapshots[s] @ basis).max()) for s in steps) * 1.1
-    for ax, step in zip(axes, steps, strict=False):
-        _scatter_panel(ax, run, step, basis, labels, words, lim or 1.0)
-    for ax in axes[len(steps) :]:
+    lim = max(float(np.abs(W @ basis).max()) for _, W in run.snapshots) * 1.1
+    for ax, (snap, W) in zip(axes, run.snapshots, strict=False):
+        _scatter_panel(ax, run, snap, W, basis, labels, words, lim or 1.0)
+    for ax in axes[len(run.snapshots) :]:
         not_available(ax, "snapshot")
 
 
@@ -257,7 +188,7 @@ def fig1_dynamics(
             xlabel="t (theory time)",
             ylabel="loss (per pair, up to a constant)",
         )
-        th = theory_at_init(theory, run.init) if row == 0 and run.init else None
+        th = theory_at(theory, run.init) if row == 0 and run.init else None
         _sv_panel(
             axes[1], run.trace, th, modes, f"{run.label}: top {modes} singular values"
         )
@@ -268,59 +199,62 @@ def fig1_dynamics(
 def _rescaled_panel(
     ax: Axes,
     theory: pd.DataFrame,
-    init: float,
-    traces: Mapping[str, pd.DataFrame | None],
+    runs: Mapping[str, tuple[pd.DataFrame, float]],
     modes: int,
+    size: str,
 ) -> None:
-    """Singular values vs t/τ₁ of the traces and the theory at one init."""
-    if theory.empty:
-        not_available(ax, "theory curves")
+    """Singular values vs t/τ₁ of one panel's runs (each by its own τ₁) and theory."""
+    if not runs:
+        not_available(ax, f"{size}-init runs")
         return
-    th, tau = theory_at_init(theory, init), tau1(theory, init)
     colors = mode_colors(modes)
-    styles = {"QWEM": "-", "word2vec": "--"}
+    init = next(iter(runs.values()))[1]
+    th, tau = theory_at(theory, init), tau1(theory, init)
     for k in range(1, modes + 1):
         m = th[(th["mode"] == k) & (th["t_over_tau1"] > 0)]
         ax.plot(m["t_over_tau1"], m["s"], color="k", ls=":", lw=1.0)
     handles = [Line2D([], [], color="k", ls=":", label="theory")]
-    for label, trace in traces.items():
-        if trace is None:
-            continue
-        x = trace["t"] / tau
+    for slot, (trace, run_init) in runs.items():
+        label, style = FIG2_STYLES[slot.split("-")[0]]
+        x = trace["t"] / tau1(theory, run_init)
         for col, c in zip(sv_columns(trace)[:modes], colors, strict=False):
-            ax.plot(x, trace[col], color=c, ls=styles.get(label, "-"), lw=1.3)
-        handles.append(
-            Line2D([], [], color="tab:blue", ls=styles.get(label, "-"), label=label)
-        )
+            ax.plot(x[x > 0], trace[col][x > 0], color=c, ls=style, lw=1.3)
+        handles.append(Line2D([], [], color="tab:blue", ls=style, label=label))
     ax.set_xscale("log")
     ax.legend(handles=handles, loc="upper left", fontsize=9)
     ax.set(
-        xlabel=r"rescaled time $t/\tau_1$",
+        xlabel=r"rescaled time $t/\tau_1$ (t from each run's trace)",
         ylabel="singular value $s_k$",
-        title=f"init {init:g}  ($\\tau_1$ = {tau:.3g})",
+        title=f"{size} init {init:g}  ($\\tau_1$ = {tau:.3g})",
     )
 
 
 def fig2_rescaled(
     theory: pd.DataFrame,
-    panels: Sequence[tuple[float, Mapping[str, pd.DataFrame | None]]],
+    runs: Mapping[str, tuple[pd.DataFrame, float]],
     *,
     modes: int = 10,
 ) -> Figure:
     """Fig. 2: singular values vs t/τ₁ for word2vec, QWEM and theory.
 
+    Every run is drawn against its own trace's theory time t divided by the
+    theory's τ₁ at the run's init; the theory curves of a panel are those at
+    the init of its first run.
+
     Args:
-        theory: ``theory.csv``.
-        panels: (init, {"QWEM": trace or None, "word2vec": trace or None}) per panel.
+        theory: ``theory.csv`` (curves at every run's init).
+        runs: ``roles.fig2`` slot ('qwem-small', 'sgns-large', ...) ->
+            (trace, init); a panel per init size, large then small.
         modes: singular values shown.
 
     Returns:
-        One panel per init.
+        Two panels (an empty one says which runs are missing).
     """
-    fig = new_figure(6.5 * max(len(panels), 1), 5)
-    axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
-    for ax, (init, traces) in zip(axes, panels, strict=False):
-        _rescaled_panel(ax, theory, init, traces, modes)
+    fig = new_figure(13, 5)
+    axes = fig.subplots(1, len(FIG2_PANELS), squeeze=False)[0]
+    for ax, size in zip(axes, FIG2_PANELS, strict=True):
+        panel = {s: r for s, r in runs.items() if s.endswith(f"-{size}")}
+        _rescaled_panel(ax, theory, panel, modes, size)
     fig.suptitle("Singular values vs rescaled time (colour: mode k, dark = k = 1)")
     return fig
 

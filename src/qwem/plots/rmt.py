@@ -2,23 +2,81 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from qwem.plots.common import new_figure, not_available
+from qwem.plots.common import new_figure, not_available, note_panel
 
 
-def pick_family(spectra: pd.DataFrame, preferred: str = "past-tense") -> str | None:
-    """``preferred`` when ``spectra`` has it, else its first family (None if empty)."""
-    families = list(dict.fromkeys(spectra["family"]))
-    if preferred in families:
-        return preferred
-    return families[0] if families else None
+@dataclass(frozen=True)
+class MPChoice:
+    """The family and dimensions of the Marchenko-Pastur panels, and why.
+
+    Attributes:
+        family: the family drawn, or None when no family has enough pairs.
+        pairs: N, its in-vocabulary pairs (or the largest N when none qualifies).
+        dims: the d with a fitted spectrum, increasing.
+        note: why another family than the preferred one (or none) is shown.
+    """
+
+    family: str | None
+    pairs: int
+    dims: list[int]
+    note: str = ""
+
+
+def pick_mp_family(fits: pd.DataFrame, *, preferred: str, min_pairs: int) -> MPChoice:
+    """The family of the MP panels: ``preferred`` if it has N >= ``min_pairs``.
+
+    The spectrum of R_d R_d^T / d has N eigenvalues (N pairs), so a bulk fit
+    on a handful of eigenvalues means little. Otherwise the family with the
+    most pairs among those with N >= ``min_pairs`` (first listed on ties), or
+    none.
+
+    Args:
+        fits: ``rmt/fits.csv`` (family, d, n, sigma2, gamma, ...).
+        preferred: ``plots.mp_family``.
+        min_pairs: ``plots.mp_min_pairs``.
+
+    Returns:
+        The choice; its dims are those of the family whose fit is finite.
+    """
+    sizes = fits.groupby("family", sort=False)["n"].max().astype(int)
+    if sizes.empty:
+        return MPChoice(None, 0, [], "no Marchenko-Pastur fits (rmt/fits.csv is empty)")
+    ok = sizes[sizes >= min_pairs]
+    if preferred in ok.index:
+        family, note = preferred, ""
+    elif not ok.empty:
+        family = str(ok.idxmax())
+        had = f"N = {sizes[preferred]}" if preferred in sizes.index else "no fit"
+        note = f"{preferred} has {had} < {min_pairs} pairs; showing {family}"
+    else:
+        largest = str(sizes.idxmax())
+        return MPChoice(
+            None,
+            int(sizes.max()),
+            [],
+            f"Marchenko-Pastur panels omitted: no analogy family has at least "
+            f"{min_pairs} in-vocabulary pairs (plots.mp_min_pairs); the largest "
+            f"is {largest} with N = {int(sizes.max())}",
+        )
+    rows = fits[(fits["family"] == family)]
+    rows = rows[np.isfinite(rows[["sigma2", "gamma"]].to_numpy(dtype=float)).all(1)]
+    return MPChoice(family, int(sizes[family]), sorted(map(int, rows["d"])), note)
 
 
 def _mp_panel(
-    ax: Axes, eig: pd.DataFrame, density: pd.DataFrame, d: int, family: str, bins: int
+    ax: Axes,
+    eig: pd.DataFrame,
+    density: pd.DataFrame,
+    d: int,
+    pick: MPChoice,
+    bins: int,
 ) -> None:
     """Histogram of one spectrum with its MP density and outliers marked."""
     values = eig["eigenvalue"].to_numpy(dtype=float)
@@ -39,7 +97,11 @@ def _mp_panel(
         ax.axvline(
             v, color="tab:red", ls="--", lw=1.2, label="outlier" if i == 0 else None
         )
-    ax.set(title=f"{family}, d = {d}", xlabel="eigenvalue", ylabel="density")
+    ax.set(
+        title=f"{pick.family}, d = {d}, N = {pick.pairs} pairs",
+        xlabel="eigenvalue",
+        ylabel="density",
+    )
     ax.legend(fontsize=7)
 
 
@@ -67,10 +129,12 @@ def _sweep_panel(ax: Axes, sweep: pd.DataFrame, column: str, ylabel: str) -> Non
 def fig4_rmt(
     spectra: pd.DataFrame,
     density: pd.DataFrame,
+    fits: pd.DataFrame,
     localisation: pd.DataFrame,
     sweep: pd.DataFrame,
     *,
     family: str = "past-tense",
+    min_pairs: int = 30,
     modes: int = 30,
     bins: int = 15,
 ) -> Figure:
@@ -79,27 +143,31 @@ def fig4_rmt(
     Args:
         spectra: ``rmt/spectra.csv`` (family, d, k, eigenvalue, outlier).
         density: ``rmt/density.csv`` (family, d, eigenvalue, density).
+        fits: ``rmt/fits.csv`` (family, d, n, sigma2, gamma, ...).
         localisation: ``rmt/localisation.csv`` (family, k, power).
         sweep: ``rmt/sweep.csv`` (family, d, snr, accuracy, ...).
-        family: family of the MP panels (else the first one present).
+        family: preferred family of the MP panels (see :func:`pick_mp_family`).
+        min_pairs: fewest pairs N a family needs for MP panels.
         modes: bars shown per family.
         bins: histogram bins.
 
     Returns:
-        Three rows: MP panels per d, localisation per family, SNR and accuracy.
+        Three rows: MP panels per d (or a note why there are none),
+        localisation per family, SNR and accuracy.
     """
-    fam = pick_family(spectra, family)
-    dims = sorted(spectra.loc[spectra["family"] == fam, "d"].unique()) if fam else []
+    pick = pick_mp_family(fits, preferred=family, min_pairs=min_pairs)
     families = list(dict.fromkeys(localisation["family"]))
-    ncols = max(len(dims), len(families), 2)
+    ncols = max(len(pick.dims), len(families), 2)
     fig = new_figure(3.6 * ncols, 10)
     grid = fig.add_gridspec(3, ncols)
-    if not dims:
-        not_available(fig.add_subplot(grid[0, :]), "eigenvalue spectra")
-    for c, d in enumerate(dims):
-        eig = spectra[(spectra["family"] == fam) & (spectra["d"] == d)]
-        dens = density[(density["family"] == fam) & (density["d"] == d)]
-        _mp_panel(fig.add_subplot(grid[0, c]), eig, dens, int(d), str(fam), bins)
+    if not pick.dims:
+        note_panel(fig.add_subplot(grid[0, :]), pick.note or "no fitted spectra")
+    for c, d in enumerate(pick.dims):
+        eig = spectra[(spectra["family"] == pick.family) & (spectra["d"] == d)]
+        dens = density[(density["family"] == pick.family) & (density["d"] == d)]
+        _mp_panel(fig.add_subplot(grid[0, c]), eig, dens, d, pick, bins)
+    if pick.dims and pick.note:
+        fig.suptitle(pick.note, fontsize=10)
     if not families:
         not_available(fig.add_subplot(grid[1, :]), "localisation")
     for c, f in enumerate(families):

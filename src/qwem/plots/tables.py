@@ -8,15 +8,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Table 1 rows in the paper's order: label -> candidate models (first present wins).
-TABLE1_ROWS: dict[str, tuple[str, ...]] = {
-    "SGNS (trained)": ("sgns_large",),
-    "gensim SGNS": ("gensim",),
-    "QWEM (trained)": ("qwem_large", "qwem_small"),
-    "M* closed form": ("M_star",),
-    "PPMI-SVD": ("ppmi",),
-    "PMI-SVD": ("pmi",),
+from qwem.errors import QwemConfigError
+
+#: Labels of Table 1's trained rows, by the ``roles.table1`` slot of the run filling it.
+TRAINED_LABELS: dict[str, str] = {"sgns": "SGNS (trained)", "qwem": "QWEM (trained)"}
+#: Table 1's fixed rows: label -> model (the gensim baseline and the closed forms).
+FIXED_ROWS: dict[str, str] = {
+    "gensim SGNS": "gensim",
+    "M* closed form": "M_star",
+    "PPMI-SVD": "ppmi",
+    "PMI-SVD": "pmi",
 }
+#: Table 1's rows in the paper's order.
+TABLE1_ORDER: tuple[str, ...] = (
+    "SGNS (trained)",
+    "gensim SGNS",
+    "QWEM (trained)",
+    "M* closed form",
+    "PPMI-SVD",
+    "PMI-SVD",
+)
 #: Table 1 columns: header -> (table1.csv column, kind).
 TABLE1_COLUMNS: dict[str, tuple[str, str]] = {
     "analogies (a)": ("analogy_a", "percent"),
@@ -35,22 +46,30 @@ def _number(table: pd.DataFrame, row: str, col: str) -> float:
     return float(value.iloc[0])
 
 
-def table1_rows(
-    models: Iterable[str],
-    candidates: Mapping[str, Sequence[str]] = TABLE1_ROWS,
-) -> dict[str, str]:
-    """Table 1 row label -> model, for the rows one of whose candidates was evaluated.
+def table1_rows(models: Iterable[str], trained: Mapping[str, str]) -> dict[str, str]:
+    """Table 1 row label -> model, in the paper's order, for the evaluated models.
 
     Args:
         models: the evaluated model names (``eval/table1.csv``'s model column).
-        candidates: label -> candidate models, the first present wins.
+        trained: ``roles.table1`` slot ('sgns', 'qwem') -> the run filling it;
+            the fixed rows (:data:`FIXED_ROWS`) need no declaration.
+
+    Raises:
+        QwemConfigError: a slot that is not one of :data:`TRAINED_LABELS`.
     """
+    if unknown := sorted(set(trained) - set(TRAINED_LABELS)):
+        raise QwemConfigError(
+            f"roles.table1 slots {unknown} are not Table 1 rows; use "
+            f"{', '.join(TRAINED_LABELS)} in train.runs.<run>.roles.table1"
+        )
+    candidates = {TRAINED_LABELS[k]: run for k, run in trained.items()}
+    candidates.update(FIXED_ROWS)
     have = set(models)
-    rows = {}
-    for label, names in candidates.items():
-        if found := next((m for m in names if m in have), None):
-            rows[label] = found
-    return rows
+    return {
+        label: candidates[label]
+        for label in TABLE1_ORDER
+        if label in candidates and candidates[label] in have
+    }
 
 
 def table1(
