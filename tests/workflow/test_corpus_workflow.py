@@ -45,6 +45,14 @@ pytestmark = pytest.mark.workflow
             {"corpus": {"bundled": {"dump_sample": False, "vital_articles": False}}},
             r"lists 'bundled' but corpus.bundled.dump_sample",
         ),
+        (
+            {"baseline": {"sample": 1}},
+            r"'baseline.sample': 1 is greater than or equal to the maximum of 1.*< 1",
+        ),
+        (
+            {"baseline": {"min_alpha": 0.05}},
+            r"'baseline.min_alpha' \(0.05\) must not exceed 'baseline.alpha' \(0.025\)",
+        ),
     ],
 )
 def test_bad_config_stops_before_any_job(
