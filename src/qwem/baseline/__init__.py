@@ -28,6 +28,7 @@ from qwem.baseline.pairs import (
 )
 from qwem.baseline.word2vec import (
     TRACE_COLUMNS,
+    CountingWord2Vec,
     GensimConfig,
     GensimRun,
     build_model,
@@ -40,6 +41,7 @@ from qwem.baseline.word2vec import (
 __all__ = [
     "MAX_DOC_TOKENS",
     "TRACE_COLUMNS",
+    "CountingWord2Vec",
     "GensimConfig",
     "GensimRun",
     "Shard",

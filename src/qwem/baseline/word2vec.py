@@ -124,8 +124,13 @@ class GensimRun:
     trace: pd.DataFrame
 
 
-class _CountingWord2Vec(Word2Vec):
-    """Word2Vec that sums the words its jobs trained on (after subsampling)."""
+class CountingWord2Vec(Word2Vec):
+    """Word2Vec that sums the words its jobs trained on (after subsampling).
+
+    gensim hands each job's tally only to its internal progress loop, so the
+    sum is taken where a worker finishes a job (``_do_train_job``, gensim 4);
+    ``effective_words`` is the running total over all epochs.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         self.effective_words = 0
@@ -149,7 +154,7 @@ class _Trace(CallbackAny2Vec):
         self.seconds, self.started = 0.0, 0.0
         self.rows: list[dict[str, float]] = []
 
-    def record(self, model: _CountingWord2Vec) -> None:
+    def record(self, model: CountingWord2Vec) -> None:
         epoch = len(self.rows)
         acc = float("nan")
         if self.evaluate is not None:
@@ -172,17 +177,17 @@ class _Trace(CallbackAny2Vec):
             acc,
         )
 
-    def on_epoch_begin(self, model: _CountingWord2Vec) -> None:
+    def on_epoch_begin(self, model: CountingWord2Vec) -> None:
         self.started = time.perf_counter()
 
-    def on_epoch_end(self, model: _CountingWord2Vec) -> None:
+    def on_epoch_end(self, model: CountingWord2Vec) -> None:
         self.seconds += time.perf_counter() - self.started
         self.record(model)
 
 
 def build_model(
     shards: Sequence[Shard], words: Sequence[str], cfg: GensimConfig
-) -> _CountingWord2Vec:
+) -> CountingWord2Vec:
     """An untrained skip-gram model whose vocabulary is ``words`` with true counts.
 
     Raises QwemInputError naming the vocabulary words that never occur in the
@@ -197,7 +202,7 @@ def build_model(
             f"{len(absent)} vocabulary word(s) never occur in the token shards: "
             f"{shown}; pass every shard the vocabulary was built from"
         )
-    model = _CountingWord2Vec(
+    model = CountingWord2Vec(
         vector_size=cfg.dim,
         window=cfg.window,
         min_count=1,
