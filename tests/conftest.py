@@ -198,7 +198,8 @@ TINY = {
             },
         },
     },
-    "baseline": {"epochs": 1},
+    # two epochs: the trace (train/gensim/checkpoints.csv) has three rows
+    "baseline": {"epochs": 2},
     # no download at test time: a synthetic MEN-format file written above
     "evaluate": {
         "men": {"url": str(MEN_SYNTHETIC), "member": None},

@@ -50,7 +50,12 @@ def _allowed(schema: Mapping[str, Any]) -> str:
     elif "type" in schema:
         kind = schema["type"]
         bits.append(" or ".join(kind) if isinstance(kind, list) else str(kind))
-    for word, sign in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<=")):
+    for word, sign in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
         if word in schema:
             bits.append(f"{sign} {schema[word]}")
     if "pattern" in schema:
@@ -98,6 +103,13 @@ def cross_check(config: Mapping[str, Any]) -> list[str]:
             f"config key 'dim' ({config['dim']}) must be smaller than 'vocab_size' "
             f"({config['vocab_size']}): the embedding has at most V - 1 useful "
             "directions; lower dim or raise vocab_size"
+        )
+    gensim = config["baseline"]
+    if gensim["min_alpha"] > gensim["alpha"]:
+        problems.append(
+            f"config key 'baseline.min_alpha' ({gensim['min_alpha']}) must not exceed "
+            f"'baseline.alpha' ({gensim['alpha']}): gensim's learning rate decays "
+            "linearly from alpha to min_alpha; lower min_alpha or raise alpha"
         )
     corpus = config["corpus"]
     bundled = corpus["bundled"]

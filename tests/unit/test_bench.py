@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qwem.bench import convergence, noise, spectral, train
+from qwem.bench import convergence, gensim, noise, spectral, train
 
 
 @pytest.fixture
@@ -76,3 +76,34 @@ def test_noise_bench_compares_the_negative_schemes_at_w_star(in_tmp: Path) -> No
     # pairs are no better than 20,000 independent ones: their gain grows with V)
     assert 0.3 < rows[1]["variance_ratio_vs_first"] < 0.7
     assert rows[3]["variance"] < rows[2]["variance"]
+
+
+def test_gensim_bench_trains_one_run_per_point(in_tmp: Path) -> None:
+    out = gensim.run(vocab_size=300, dim=8, window=2, grid={1e-3: (1, 2)})
+    data = json.loads(out.read_text())
+    rows = data["rows"]
+    assert [(r["sample"], r["epochs"]) for r in rows] == [(1e-3, 1), (1e-3, 2)]
+    for row in rows:
+        assert 0.0 <= row["analogy_accuracy"] <= 1.0
+        assert 0 < row["seconds"] < row["total_seconds"]
+    # separate runs: the 2-epoch run trains on about twice the words
+    assert 1.8 < rows[1]["effective_words"] / rows[0]["effective_words"] < 2.2
+    assert rows[1]["pair_updates"] == pytest.approx(2 * rows[0]["pair_updates"])
+    assert data["tokens"] > 100_000 and set(data["converged_epochs"]) == {"0.001"}
+
+
+def test_converged_epochs_is_the_first_of_two_close_neighbours() -> None:
+    rows = [
+        {"sample": 1e-3, "epochs": e, "analogy_accuracy": a}
+        for e, a in (
+            (1, 0.02),
+            (2, 0.10),
+            (5, 0.30),
+            (6, 0.32),
+            (10, 0.35),
+            (11, 0.355),
+        )
+    ]
+    assert gensim.converged_epochs(rows, 1e-3, 0.01) == 10
+    assert gensim.converged_epochs(rows, 1e-3, 0.05) == 5
+    assert gensim.converged_epochs(rows, 1e-4, 0.01) is None

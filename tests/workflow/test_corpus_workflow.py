@@ -66,6 +66,14 @@ pytestmark = pytest.mark.workflow
             {"evaluate": {"agreement": {"k": [5, "D"]}}},
             r"'evaluate.agreement.k.1': 'D' .*allowed: \(integer, >= 1\) or \('d'\)",
         ),
+        (
+            {"baseline": {"sample": 1}},
+            r"'baseline.sample': 1 is greater than or equal to the maximum of 1.*< 1",
+        ),
+        (
+            {"baseline": {"min_alpha": 0.05}},
+            r"'baseline.min_alpha' \(0.05\) must not exceed 'baseline.alpha' \(0.025\)",
+        ),
     ],
 )
 def test_bad_config_stops_before_any_job(

@@ -136,6 +136,31 @@ def test_learning_rate_plans_that_run_and_its_consumers_only(
     assert "Params have changed" in reason(out, "train_model")
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("baseline.negative", 3), ("baseline.min_alpha", 1e-3), ("baseline.window", 2)],
+)
+def test_gensim_knob_plans_the_baseline_and_its_consumers_only(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path, key: str, value: object
+) -> None:
+    workdir, run = tiny_run
+    changed, out = plan(
+        run, "--configfile", str(changed_config(tmp_path, **{key: value}))
+    )
+    forced, _ = plan(
+        run,
+        "--configfile",
+        str(workdir / "tiny.yaml"),
+        "--forcerun",
+        "results/tiny/train/gensim.w2v.txt",
+    )
+    assert changed == forced
+    assert changed["train_gensim"] == 1 and changed["evaluate_table"] == 1
+    upstream = {"build_vocab", "tokenize_part", "compute_targets", "train_model"}
+    assert not (upstream | CORPUS_RULES) & set(changed)
+    assert "Params have changed" in reason(out, "train_gensim")
+
+
 def test_figure_option_plans_figures_only(
     tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
 ) -> None:

@@ -34,6 +34,11 @@ RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
 EVALUATE = config["evaluate"]
 RMT = config["rmt"]
+BASELINE = config["baseline"]
+# gensim's largest window: its own, else the pipeline's L
+GENSIM_WINDOW = (
+    config["context_length"] if BASELINE["window"] is None else BASELINE["window"]
+)
 RMT_DIM = min(RMT["dim"], V - 1)
 # Table 1 rows: trained runs, the gensim baseline and the closed forms
 BENCHMARK_MODELS = [
@@ -144,6 +149,7 @@ def get_final_outputs():
         f"{RESULTS}/closed_form/theory.csv",
         *(f"{RESULTS}/train/{run}.w2v.txt" for run in RUNS),
         f"{RESULTS}/train/gensim.w2v.txt",
+        f"{RESULTS}/train/gensim/checkpoints.csv",
         *get_eval_outputs(),
     ]
 
@@ -275,9 +281,13 @@ def train_runtime(wildcards, attempt):
 
 def gensim_runtime(input_mb, attempt):
     """Minutes of the gensim baseline over the uint16 token shards, times the attempt."""
-    # a cautious 200,000 words/s per worker (the demo measures ~400,000)
-    words = config["baseline"]["epochs"] * input_mb * 2**20 / 2
-    return attempt * int(10 + words / (2e5 * config["baseline"]["threads"]) / 60)
+    # a cautious 100,000 corpus words/s per worker at L = 16 (the demo runs at
+    # ~140,000 with sample 1e-3, ~170,000 with 1e-4), scaled by the window,
+    # plus a minute per epoch for the analogy evaluation after it
+    words = BASELINE["epochs"] * input_mb * 2**20 / 2 * GENSIM_WINDOW / 16
+    return attempt * int(
+        10 + BASELINE["epochs"] + words / (1e5 * BASELINE["threads"]) / 60
+    )
 
 
 def get_dump_file(wildcards):

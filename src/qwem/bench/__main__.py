@@ -1,12 +1,12 @@
 """``python -m qwem.bench [stage ...]``: run the benchmarks (by default all but
-``convergence``, which takes about half an hour)."""
+``convergence`` and ``gensim``, which take about half an hour or more)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from qwem.bench import convergence, cooccur, corpus, noise, spectral, train
+from qwem.bench import convergence, cooccur, corpus, gensim, noise, spectral, train
 
 STAGES = {
     "corpus": corpus.run,
@@ -16,6 +16,8 @@ STAGES = {
     "noise": noise.run,
     # not in the default set: tens of minutes (the training issue's acceptance)
     "convergence": convergence.run,
+    # not in the default set: ~40 minutes (the gensim baseline's epoch study)
+    "gensim": gensim.run,
 }
 DEFAULT = ("corpus", "cooccur", "spectral", "train", "noise")
 

@@ -32,10 +32,10 @@ from qwem.corpus import dump, sources
 TEXT8_TOKENS = 17_005_207
 
 
-def demo_stream(
-    workdir: Path, *, vocab_size: int, tokens: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The bundled corpus at ``vocab_size``, repeated to ``tokens`` tokens."""
+def demo_shards(
+    workdir: Path, *, vocab_size: int
+) -> tuple[list[str], list[tuple[np.ndarray, np.ndarray]]]:
+    """The bundled corpus at ``vocab_size``: the words and two (tokens, offsets)."""
     sample, vital = workdir / "sample.txt.gz", workdir / "vital.txt.gz"
     dump.extract_dump(
         sources.dump_sample_path(), sample, min_article_words=50, threads=2
@@ -49,9 +49,17 @@ def demo_stream(
     words = list(
         vocab.select_vocabulary(pd.Series(dict(counts)), size=vocab_size)["word"]
     )
-    shards = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
-    base_tok = np.concatenate([s.tokens for s in shards])
-    base_len = np.concatenate([np.diff(s.offsets) for s in shards])
+    parts = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
+    return words, [(s.tokens, s.offsets) for s in parts]
+
+
+def demo_stream(
+    workdir: Path, *, vocab_size: int, tokens: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled corpus at ``vocab_size``, repeated to ``tokens`` tokens."""
+    _, shards = demo_shards(workdir, vocab_size=vocab_size)
+    base_tok = np.concatenate([t for t, _ in shards])
+    base_len = np.concatenate([np.diff(o) for _, o in shards])
     if tokens <= 0:  # the corpus as it is, not repeated
         return base_tok, np.concatenate(([0], np.cumsum(base_len))).astype(np.int64)
     reps = -(-tokens // base_tok.size)
