@@ -49,11 +49,16 @@ def test_train_bench_times_every_case_side_by_side(in_tmp: Path) -> None:
     out = train.run(vocab_size=600, batch=500, steps=2)
     rows = json.loads(out.read_text())["rows"]
     cases = {(r["loss"], r["negatives"], r["update"], r["dtype"]) for r in rows}
-    assert len(cases) == len(rows) == 7
+    assert len(cases) == len(rows) == 9
     assert ("qwem", "shared 64", "sparse", "float64") in cases
     assert ("qwem", "independent", "rowwise (previous)", "float32") in cases
+    assert ("sgns", "independent", "sequential", "float32") in cases
     for row in rows:
         assert row["steps_per_s"] > 0
+        if row["update"] == "sequential":  # counted pairs: <= 2 per slot, > 1
+            per_step = row["pairs_per_s"] / row["steps_per_s"]
+            assert 500 < per_step <= 1000
+            continue
         negatives = 64 * 600 if row["negatives"] == "shared 64" else 500
         ratio = row["pairs_per_s"] / row["positive_pairs_per_s"]
         assert ratio == pytest.approx((500 + negatives) / 500)

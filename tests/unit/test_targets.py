@@ -194,7 +194,9 @@ def test_a_document_shorter_than_the_window_raises_the_sum_by_hand() -> None:
 
 def test_write_targets_records_the_mean_pair_weight(tmp_path: Path) -> None:
     counts = _count([[0, 1, 2, 0, 1, 2, 0]], 3, 4, "linear")
-    summary = targets.write_targets(counts, _outputs(tmp_path, ["P_ij"]))
+    summary = targets.write_targets(
+        counts, _outputs(tmp_path, ["P_ij"]), negative_weight=1.0
+    )
     # 7 tokens: n_1..n_4 = 6, 5, 4, 3 pairs; weights 24 + 15 + 8 + 3 = 50 over 18
     assert summary["mean_pair_weight"] == pytest.approx(50 / 18, rel=1e-15)
     assert summary["sum_P_ij"] == pytest.approx(summary["pair_weight_ratio"], rel=1e-14)

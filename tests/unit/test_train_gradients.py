@@ -315,3 +315,14 @@ def test_window_distribution_gives_the_distance_weights() -> None:
         pb = sequential.window_distribution(5, weighting)
         w = cooccur.distance_weights(5, weighting)[1:]
         np.testing.assert_allclose(np.cumsum(pb[::-1])[::-1], w / w[0])
+
+
+def test_each_pass_visits_the_documents_in_a_new_order() -> None:
+    orders = []
+    for passes in (0, 1, 0):
+        order = np.empty(50, dtype=np.int64)
+        sequential.shuffle_documents(order, 7, passes)
+        assert sorted(order.tolist()) == list(range(50))  # a permutation
+        orders.append(order)
+    assert np.array_equal(orders[0], orders[2])  # a function of (seed, pass)
+    assert not np.array_equal(orders[0], orders[1])

@@ -108,9 +108,10 @@ def get_compute_input(wildcards):
 
 
 def overlap_preferences():
-    """``--prefer A:B`` pairs of the overlap heatmaps: trained SGNS vs QWEM, vs PPMI."""
+    """``--prefer A:B`` pairs of the overlap heatmaps: trained SGNS vs QWEM, vs M*,
+    vs PPMI."""
     sgns, qwem = ROLES["table1"].get("sgns"), ROLES["table1"].get("qwem")
-    pairs = [(sgns, qwem), (sgns, "ppmi")]
+    pairs = [(sgns, qwem), (sgns, "M_star"), (sgns, "ppmi")]
     return " ".join(f"--prefer {a}:{b}" for a, b in pairs if a and b)
 
 

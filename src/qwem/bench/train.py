@@ -5,10 +5,12 @@ batch of 50,000 positive + 50,000 negative pairs (the paper's) on the best
 device present (CUDA if PyTorch sees one, else CPU), float32 and float64; a
 fixed number of steps after a warm-up. QWEM (Setting 3.1) with independent
 and with 64 shared negative contexts (every word paired with each: V x 64
-negative pairs per step), SGNS with word2vec's; and, side by side, QWEM's step
-as it was before the sparse-product update (four scattered row additions,
-:func:`_rowwise_step`). On CUDA the GPU utilisation reported by ``nvidia-smi``
-during the timed steps is recorded when available.
+negative pairs per step), SGNS with word2vec's (minibatch, and the sequential
+engine: word2vec's one-pair-at-a-time loop on one CPU thread, ``batch`` slots
+per step, pair updates counted as it makes them); and, side by side, QWEM's
+step as it was before the sparse-product update (four scattered row
+additions, :func:`_rowwise_step`). On CUDA the GPU utilisation reported by
+``nvidia-smi`` during the timed steps is recorded when available.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from qwem.bench.common import report
 from qwem.bench.cooccur import demo_corpus
 from qwem.runtime import pick_device
 from qwem.train import TrainConfig, losses
-from qwem.train.loop import Corpus, initial_embedding, sampling, sgd_step
+from qwem.train.loop import Corpus, engine, initial_embedding, sampling, sgd_step
 from qwem.train.sampler import PairSampler
 
 
@@ -72,6 +74,7 @@ CASES = (
     ("qwem", "omniscient", 0, "sparse", ("float32", "float64")),
     ("qwem", "omniscient", 64, "sparse", ("float32", "float64")),
     ("sgns", "sgns", 0, "sparse", ("float32", "float64")),
+    ("sgns", "sgns", 0, "sequential", ("float32", "float64")),
     ("qwem", "omniscient", 0, "rowwise (previous)", ("float32",)),
 )
 
@@ -90,12 +93,59 @@ def demo_m_star_pairs(corpus: Corpus, k: int) -> spectral.Eigenpairs:
     return spectral.top_eigenpairs(m_star, k, seed=0, tol=1e-10)
 
 
+def _sequential_case(
+    corpus: Corpus, loss: str, scheme: str, dtype_name: str, batch: int, steps: int
+) -> dict[str, Any]:
+    """Pair updates per second of the sequential engine (one CPU thread)."""
+    cfg = TrainConfig(
+        loss=loss,
+        reweighting=scheme,
+        negative_weight=1.0,
+        init=0.1,
+        lr=((0, 1.0),),
+        batch_size=batch,
+        steps=steps,
+        dim=200,
+        seed=0,
+        dtype=dtype_name,
+        engine="sequential",
+    )
+    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+    cpu = torch.device("cpu")
+    step_fn, _, _ = engine(corpus, cfg, cpu, dtype)
+    W = initial_embedding(cfg, corpus.p_i.size).to(cpu, dtype)
+    gen = torch.Generator().manual_seed(0)
+    step_fn(W, 1e-3, gen)  # warm-up (caches)
+    pairs, start = 0, time.perf_counter()
+    for _ in range(steps):
+        pairs += step_fn(W, 1e-3, gen)[1]
+    secs = time.perf_counter() - start
+    return {
+        "loss": loss,
+        "reweighting": scheme,
+        "negatives": "independent",
+        "update": "sequential",
+        "dtype": dtype_name,
+        "device": "cpu (1 thread)",
+        "steps_per_s": steps / secs,
+        "positive_pairs_per_s": None,
+        "pairs_per_s": pairs / secs,
+        "gpu_utilisation_pct": None,
+    }
+
+
 def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
     """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
     corpus = demo_training_corpus(vocab_size)
     device = pick_device("auto")
     rows: list[dict[str, Any]] = []
     for loss, scheme, shared, update, dtypes in CASES:
+        if update == "sequential":
+            rows += [
+                _sequential_case(corpus, loss, scheme, dtype, batch, steps)
+                for dtype in dtypes
+            ]
+            continue
         step_fn = sgd_step if update == "sparse" else _rowwise_step
         for dtype_name in dtypes:
             dtype = torch.float64 if dtype_name == "float64" else torch.float32

@@ -1,8 +1,10 @@
 """word2vec's own SGD on the CPU: one pair at a time, streaming through windows.
 
 The ``sequential`` engine does what word2vec's C loop does, compiled with
-numba: it walks the token stream in order (from a random start, wrapping
-around), keeps a centre token i with probability ``accept_i``, draws a
+numba: it walks the token stream document by document (the documents in a
+new random order at every pass, so that a corpus made of parts with
+different statistics is not learned part after part), keeps a centre token i
+with probability ``accept_i``, draws a
 window b from 1..L and, for every context at distance k <= b on either side
 inside the document, makes one **slot**: a positive pair (i, j) and a negative
 pair, each updated at once (w_i and w_j move by -lr_pair x weight x dℓ/dx
@@ -32,8 +34,9 @@ as in word2vec); the sampler's expectation is checked against the exact
 gradient in the tests.
 
 Reproducibility: the random numbers come from a xorshift64* generator whose
-state, with the stream's cursor, is part of the saved training state, so a
-resumed run continues the same sequence.
+state, with the stream's cursor, is part of the saved training state, and
+each pass's document order is a function of the seed and the pass number, so
+a resumed run continues the same sequence.
 """
 
 from __future__ import annotations
@@ -50,8 +53,9 @@ from qwem.train.psi import PsiFactors
 
 F64 = NDArray[np.float64]
 
-#: cursor fields: position, window, distance, direction, document
-CURSOR = 5
+#: cursor fields: position, window, distance, direction, rank of the document
+#: in the pass's order, pass
+CURSOR = 6
 
 
 @njit(inline="always")
@@ -82,6 +86,24 @@ def _alias(rng, prob, alias):
     """A draw from Walker's alias table (prob, alias)."""
     k = _below(rng, prob.size)
     return k if _uniform(rng) < prob[k] else alias[k]
+
+
+@njit(cache=True, nogil=True)
+def shuffle_documents(order, seed, passes):
+    """Fill ``order`` with a permutation of its indices, a function of (seed, pass).
+
+    Fisher-Yates with a generator seeded by splitmix64 of the two numbers.
+    """
+    z = np.uint64(seed) ^ (np.uint64(passes) * np.uint64(0x9E3779B97F4A7C15))
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    rng = np.empty(1, np.uint64)
+    rng[0] = (z ^ (z >> np.uint64(31))) | np.uint64(1)
+    for n in range(order.size):
+        order[n] = n
+    for n in range(order.size - 1, 0, -1):
+        m = _below(rng, n + 1)
+        order[n], order[m] = order[m], order[n]
 
 
 @njit(inline="always", fastmath=True)
@@ -139,28 +161,34 @@ def run_slots(
     slots,
     rng,
     cursor,
+    order,
+    seed,
 ):
     """Process ``slots`` slots; returns (weighted loss sum, pair updates).
 
     Each pair moves D by -rate x weight x dℓ/dx (D is W when training; a
     zero array to accumulate the gradient instead, with rate = -1). The
-    cursor (position, window, distance, direction, document) is updated in
-    place, so consecutive calls continue the stream.
+    cursor (see :data:`CURSOR`) and the pass's document ``order`` are
+    updated in place, so consecutive calls continue the stream.
     """
-    T = tokens.size
     V = W.shape[0]
-    t, b, k, side, doc = cursor[0], cursor[1], cursor[2], cursor[3], cursor[4]
+    t, b, k, side = cursor[0], cursor[1], cursor[2], cursor[3]
+    rank, passes = cursor[4], cursor[5]
+    doc = order[rank]
     total = 0.0
     updates = 0
     done = 0
     while done < slots:
         if k > b:  # the window is used up: next centre
             t += 1
-            if t >= T:
-                t = 0
-                doc = 0
-            while offsets[doc + 1] <= t:
-                doc += 1
+            while t >= offsets[doc + 1]:  # the document is done: the next one
+                rank += 1
+                if rank == order.size:  # a new pass, in a new order
+                    rank = 0
+                    passes += 1
+                    shuffle_documents(order, seed, passes)
+                doc = order[rank]
+                t = offsets[doc]
             if _uniform(rng) >= accept[tokens[t]]:
                 continue
             b = 1 + _alias(rng, win_prob, win_alias)
@@ -192,7 +220,8 @@ def run_slots(
         total += w * loss
         _move(W, D, a, c, -rate * w * slope)
         updates += 1
-    cursor[0], cursor[1], cursor[2], cursor[3], cursor[4] = t, b, k, side, doc
+    cursor[0], cursor[1], cursor[2], cursor[3] = t, b, k, side
+    cursor[4], cursor[5] = rank, passes
     return total, updates
 
 
@@ -320,10 +349,13 @@ class SlotStream:
         )
         self.win = alias_table(window_distribution(context_length, weighting))
         self.q = alias_table(weights.q)
-        start = np.random.default_rng(seed).integers(self.tokens.size)
-        doc = int(np.searchsorted(self.offsets, start, side="right") - 1)
-        # k > b: the first call moves to the next centre
-        self.cursor = np.array([start, 0, 1, 0, doc], dtype=np.int64)
+        self.seed = seed % 2**64
+        self.order = np.empty(self.offsets.size - 1, dtype=np.int64)
+        shuffle_documents(self.order, self.seed, 0)
+        rank = int(np.random.default_rng(seed).integers(self.order.size))
+        # k > b: the first call moves to the first token of document order[rank]
+        start = self.offsets[self.order[rank]] - 1
+        self.cursor = np.array([start, 0, 1, 0, rank, 0], dtype=np.int64)
         mixed = (seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64
         self.rng = np.array([mixed or 1], dtype=np.uint64)
         self._compile(dtype)
@@ -331,9 +363,9 @@ class SlotStream:
     def _compile(self, dtype: type) -> None:
         """Compile (or load from numba's cache) before any step is timed."""
         W: NDArray[np.floating] = np.zeros((self.weights.accept.size, 1), dtype)
-        state = (self.rng.copy(), self.cursor.copy())
+        state = (self.rng.copy(), self.cursor.copy(), self.order.copy())
         self.run(W, W, 0.0, 0)
-        self.rng[:], self.cursor[:] = state
+        self.rng[:], self.cursor[:], self.order[:] = state
 
     @staticmethod
     def positive_scale(
@@ -368,6 +400,8 @@ class SlotStream:
             slots,
             self.rng,
             self.cursor,
+            self.order,
+            self.seed,
         )
         return float(total), int(updates)
 
@@ -379,3 +413,4 @@ class SlotStream:
         """Continue from :meth:`state`."""
         self.rng[0] = np.uint64(state["rng"][0])
         self.cursor[:] = state["cursor"]
+        shuffle_documents(self.order, self.seed, int(self.cursor[5]))
