@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT
 from qwem.config import ROLE_SLOTS, cross_check, run_roles, selected_runs
 from qwem.errors import QwemConfigError
+from qwem.train import TrainConfig
 
 
 def _runs(**roles: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -89,3 +90,27 @@ def test_schema_enums_are_the_slots() -> None:
     run = schema["properties"]["train"]["properties"]["runs"]["additionalProperties"]
     props = run["properties"]["roles"]["properties"]
     assert {k: tuple(v["enum"][:-1]) for k, v in props.items()} == ROLE_SLOTS
+
+
+@pytest.mark.parametrize("overlay", [None, "text8.yaml", "paper.yaml"])
+def test_shipped_runs_are_valid_training_settings(overlay: str | None) -> None:
+    """Overlays merge run tables key by key, so a key the default config sets
+    (engine, negative_samples, lr_schedule, checkpoints) reaches the overlay's
+    run unless it says otherwise: every run must still build its settings,
+    validated and with the schema's defaults, as the workflow does."""
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    if overlay:
+        update_config(config, yaml.safe_load((ROOT / "config" / overlay).read_text()))
+    validate(config, str(ROOT / "workflow/schemas/config.schema.yaml"))
+    train = config["train"]
+    for run in selected_runs(train):
+        settings = {k: v for k, v in train["runs"][run].items() if k != "roles"}
+        keys = ("dtype", "device", "batch_size", "trace_every", "trace_log_points")
+        merged = {k: train[k] for k in (*keys, "checkpoints", "state_every")}
+        merged.update(settings, dim=config["dim"], seed=0, name=run)
+        merged["singular_values"] = train["singular_values"]
+        cfg = TrainConfig.from_dict(merged)
+        if overlay == "paper.yaml":  # the paper's runs: minibatch, on a GPU
+            assert cfg.engine == "minibatch" and cfg.negative_samples == 1

@@ -152,7 +152,7 @@ def _minibatch_gradients(
     )
 
 
-ENGINES = ("sequential", "minibatch", "minibatch-shared")
+ENGINES = ("sequential", "sequential-3-negatives", "minibatch", "minibatch-shared")
 
 
 @pytest.mark.parametrize("nu", [1.0, 2.0])
@@ -168,8 +168,9 @@ def test_mean_sampled_gradient_is_the_population_gradient(
     corpus = _corpus(docs, 8)
     loss = "sgns" if scheme == "sgns" else "qwem"
     W = np.random.default_rng(2).standard_normal((8, 3)) * 0.5
-    if engine == "sequential":
-        cfg = _cfg(scheme, loss, nu, engine="sequential")
+    if engine.startswith("sequential"):
+        k = 3 if engine.endswith("negatives") else 1
+        cfg = _cfg(scheme, loss, nu, engine="sequential", negative_samples=k)
         grads = _sequential_gradients(corpus, cfg, W, batches=200, slots=20_000)
     else:
         shared = 4 if engine == "minibatch-shared" else 0

@@ -93,23 +93,37 @@ def demo_m_star_pairs(corpus: Corpus, k: int) -> spectral.Eigenpairs:
     return spectral.top_eigenpairs(m_star, k, seed=0, tol=1e-10)
 
 
-def _sequential_case(
-    corpus: Corpus, loss: str, scheme: str, dtype_name: str, batch: int, steps: int
-) -> dict[str, Any]:
-    """Pair updates per second of the sequential engine (one CPU thread)."""
-    cfg = TrainConfig(
+def _config(
+    loss: str,
+    scheme: str,
+    shared: int,
+    dtype: str,
+    batch: int,
+    steps: int,
+    engine: str = "minibatch",
+) -> TrainConfig:
+    """A timed case's settings (d = 200, init 0.1)."""
+    return TrainConfig(
         loss=loss,
         reweighting=scheme,
         negative_weight=1.0,
         init=0.1,
         lr=((0, 1.0),),
         batch_size=batch,
+        shared_negatives=shared,
         steps=steps,
         dim=200,
         seed=0,
-        dtype=dtype_name,
-        engine="sequential",
+        dtype=dtype,
+        engine=engine,
     )
+
+
+def _sequential_case(
+    corpus: Corpus, loss: str, scheme: str, dtype_name: str, batch: int, steps: int
+) -> dict[str, Any]:
+    """Pair updates per second of the sequential engine (one CPU thread)."""
+    cfg = _config(loss, scheme, 0, dtype_name, batch, steps, engine="sequential")
     dtype = torch.float64 if dtype_name == "float64" else torch.float32
     cpu = torch.device("cpu")
     step_fn, _, _ = engine(corpus, cfg, cpu, dtype)
@@ -149,19 +163,7 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
         step_fn = sgd_step if update == "sparse" else _rowwise_step
         for dtype_name in dtypes:
             dtype = torch.float64 if dtype_name == "float64" else torch.float32
-            cfg = TrainConfig(
-                loss=loss,
-                reweighting=scheme,
-                negative_weight=1.0,
-                init=0.1,
-                lr=((0, 1.0),),
-                batch_size=batch,
-                shared_negatives=shared,
-                steps=steps,
-                dim=200,
-                seed=0,
-                dtype=dtype_name,
-            )
+            cfg = _config(loss, scheme, shared, dtype_name, batch, steps)
             psi, sampler = sampling(corpus, cfg, device, dtype)
             W = initial_embedding(cfg, vocab_size).to(device, dtype)
             gen = torch.Generator(device).manual_seed(0)

@@ -37,6 +37,9 @@ class TrainConfig:
             hundreds of pairs per batch at once in a minibatch).
         init: initial scale; entries of W are N(0, (init / sqrt(d))^2).
         lr: list of (step, learning rate) breakpoints, plain SGD.
+        negative_samples: negative pairs per slot of the sequential engine,
+            each with 1 / negative_samples of ν's weight: the same
+            expectation, less noise, more pair updates per slot.
         lr_schedule: between two breakpoints the rate is constant (``step``),
             or moves linearly or geometrically to the next breakpoint's;
             after the last breakpoint it stays.
@@ -67,6 +70,7 @@ class TrainConfig:
     dtype: str = "float64"
     device: str = "auto"
     engine: str = "minibatch"
+    negative_samples: int = 1
     lr_schedule: str = "step"
     subsample: float = 1e-5
     shared_negatives: int = 0
@@ -99,6 +103,13 @@ class TrainConfig:
                 "engine",
                 f"one of {', '.join(ENGINES)}",
                 self.engine,
+            ),
+            (
+                self.negative_samples >= 1
+                and (self.engine == "sequential" or self.negative_samples == 1),
+                "negative_samples",
+                ">= 1, and 1 unless engine: sequential",
+                self.negative_samples,
             ),
             (
                 self.engine == "minibatch" or self.shared_negatives == 0,

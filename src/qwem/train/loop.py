@@ -205,6 +205,7 @@ def engine(
             weights,
             factors.pair,
             loss=cfg.loss,
+            negatives=cfg.negative_samples,
             context_length=corpus.context_length,
             weighting=corpus.weighting,
             seed=cfg.seed,

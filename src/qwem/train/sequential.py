@@ -138,6 +138,14 @@ def _move(W, D, i, j, coef):
         D[j, c] += coef * wi
 
 
+@njit(inline="always")
+def _update(W, D, i, j, w, rate, qwem, positive):
+    """One pair's SGD update of weight w; returns its weighted loss."""
+    slope, loss = _slope_and_loss(_dot(W, i, j), qwem, positive)
+    _move(W, D, i, j, -rate * w * slope)
+    return w * loss
+
+
 @njit(cache=True, nogil=True)
 def run_slots(
     W,
@@ -157,6 +165,7 @@ def run_slots(
     neg_row,
     neg_col,
     qwem,
+    negatives,
     rate,
     slots,
     rng,
@@ -204,22 +213,15 @@ def run_slots(
         done += 1
         if offsets[doc] <= u < offsets[doc + 1]:
             j = tokens[u]
-            w = pos_row[i] * pos_col[j]
-            if use_pair:
-                w *= pair[i, j]
-            slope, loss = _slope_and_loss(_dot(W, i, j), qwem, True)
-            total += w * loss
-            _move(W, D, i, j, -rate * w * slope)
+            w = pos_row[i] * pos_col[j] * (pair[i, j] if use_pair else 1.0)
+            total += _update(W, D, i, j, w, rate, qwem, True)
             updates += 1
-        a = _below(rng, V) if uniform_centre else i
-        c = _alias(rng, q_prob, q_alias)
-        w = neg_row[a] * neg_col[c]
-        if use_pair:
-            w *= pair[a, c]
-        slope, loss = _slope_and_loss(_dot(W, a, c), qwem, False)
-        total += w * loss
-        _move(W, D, a, c, -rate * w * slope)
-        updates += 1
+        for _ in range(negatives):  # each with 1 / negatives of the weight
+            a = _below(rng, V) if uniform_centre else i
+            c = _alias(rng, q_prob, q_alias)
+            w = neg_row[a] * neg_col[c] * (pair[a, c] if use_pair else 1.0)
+            total += _update(W, D, a, c, w / negatives, rate, qwem, False)
+            updates += 1
     cursor[0], cursor[1], cursor[2], cursor[3] = t, b, k, side
     cursor[4], cursor[5] = rank, passes
     return total, updates
@@ -322,6 +324,8 @@ class SlotStream:
         tokens: (T,) token ids; offsets: (D + 1,) document boundaries.
         weights: :func:`slot_weights`; pair: (V, V) Ψ pair factor or None.
         loss: ``qwem`` or ``sgns``.
+        negatives: negative pairs per slot, each with 1 / negatives of the
+            weight (the same expectation, less noise).
         context_length, weighting: as counted.
         seed: seeds the generator and the stream's random start.
     """
@@ -334,6 +338,7 @@ class SlotStream:
         pair: NDArray[np.floating] | None,
         *,
         loss: str,
+        negatives: int = 1,
         context_length: int,
         weighting: str,
         seed: int,
@@ -343,6 +348,7 @@ class SlotStream:
         self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
         self.weights = weights
         self.qwem = loss == "qwem"
+        self.negatives = negatives
         self.use_pair = pair is not None
         self.pair: NDArray[np.floating] = np.ascontiguousarray(
             np.zeros((1, 1)) if pair is None else pair, dtype
@@ -396,6 +402,7 @@ class SlotStream:
             w.neg_row,
             w.neg_col,
             self.qwem,
+            self.negatives,
             rate,
             slots,
             self.rng,
