@@ -156,6 +156,7 @@ TINY = {
     "train": {
         "batch_size": 256,
         "trace_every": 10,
+        "trace_log_points": 5,
         "checkpoints": 4,
         "state_every": 20,
         "singular_values": 4,
@@ -207,6 +208,8 @@ TINY = {
         "agreement": {"dims": [1, 2, 4, 8], "modes": 4, "k": [1, 2, "d"]},
         "bootstrap": {"resamples": 200},
     },
+    # every tiny run starts at 0.1: the theory curves must have that init
+    "theory": {"inits": [1.0e-12, 0.1]},
     "rmt": {"dim": 64, "hist_dims": [16, 32, 64], "points": 5, "modes": 20},
 }
 
