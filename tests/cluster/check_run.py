@@ -97,6 +97,11 @@ def content(path: Path) -> Any:
     if path.suffix == ".npz":  # np.savez stamps each member with the time
         with np.load(path) as z:
             return {k: untimed(z[k]) for k in z}
+    if path.suffix == ".csv":  # checkpoint tables record training wall time
+        import pandas as pd
+
+        table = pd.read_csv(path)
+        return {c: table[c].to_numpy() for c in table.columns if c not in TIMINGS}
     if path.suffix == ".pt":  # the training state: tensors, RNG state, trace
         import torch
 
