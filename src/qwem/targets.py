@@ -1,4 +1,6 @@
-"""Probabilities and the V x V targets built from co-occurrence counts (THEORY.md 1-2).
+"""Probabilities and the V x V targets built from co-occurrence counts.
+
+See docs/method.md#corpus-statistics and docs/method.md#targets.
 
 * ``P_i = count_i / sum_k count_k`` over in-vocabulary tokens;
 * ``P_ij = C_ij / (wbar * sum_ab N_ab)`` with ``wbar`` the mean distance weight

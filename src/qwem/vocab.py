@@ -1,4 +1,4 @@
-"""Tokenisation, vocabulary and token shards (THEORY.md section 1).
+"""Tokenisation, vocabulary and token shards (docs/method.md#corpus-statistics).
 
 Normalisation follows text8 (Mahoney's ``wikifil.pl``): lowercase, letters a-z
 only, every other character separates words. Details a reader may ask about:

@@ -1,4 +1,7 @@
-"""Exact co-occurrence counts (THEORY.md section 1) against known answers."""
+"""Exact co-occurrence counts against known answers.
+
+See docs/method.md#corpus-statistics.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from qwem import cooccur, kernels, vocab
+from qwem import cooccur, vocab
+from qwem.cooccur import kernels
 from qwem.errors import QwemConfigError, QwemInputError
 
 BIG_MB = 1e6  # memory cap no test corpus comes near: dense counting and merging
@@ -33,7 +37,7 @@ def _corpus(
 def _brute_force(
     docs: list[list[int]], vocab_size: int, context_length: int, weighting: str
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """C and N straight from THEORY.md section 1, one pair at a time."""
+    """C and N straight from docs/method.md#corpus-statistics, one pair at a time."""
     C = np.zeros((vocab_size, vocab_size), dtype=np.int64)
     N = np.zeros((vocab_size, vocab_size), dtype=np.int64)
     for doc in docs:

@@ -11,7 +11,12 @@ import pytest
 
 from qwem.errors import QwemInputError
 from qwem.plots import traces
-from qwem.theory import expected_initial_u, learning_times, theory_curves, time_grid
+from qwem.spectral.theory import (
+    expected_initial_u,
+    learning_times,
+    theory_curves,
+    time_grid,
+)
 
 LAM = np.array([9.0, 4.0, 1.0])
 

@@ -68,7 +68,7 @@ def test_pure_noise_fit_recovers_sigma2_and_gamma() -> None:
     assert fit.outliers.size == 0
     assert fit.eigenvalues.size == N and np.all(np.diff(fit.eigenvalues) <= 0)
     assert fit.upper > fit.eigenvalues[0]
-    # THEORY.md's literal estimator: λ+ is the top bulk eigenvalue itself
+    # the paper's literal estimator: λ+ is the top bulk eigenvalue itself
     literal = fit_of(R, shift=0.0)
     assert literal.upper == pytest.approx(fit.eigenvalues[0])
     assert literal.gamma < fit.gamma

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from qwem import closed_form, evaluate, spectral
+from qwem import evaluate, spectral
 from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import read_word2vec, write_word2vec
-from qwem.spectral import krylov, products
+from qwem.spectral import closed_form, krylov, products
 
 ITERATIVE = ("eigsh", "krylov", "subspace", "torch")
 

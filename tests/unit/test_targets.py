@@ -1,4 +1,7 @@
-"""Probabilities and V x V targets (THEORY.md sections 1-2) against known answers."""
+"""Probabilities and V x V targets against known answers.
+
+See docs/method.md#corpus-statistics and docs/method.md#targets.
+"""
 
 from __future__ import annotations
 

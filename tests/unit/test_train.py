@@ -1,4 +1,6 @@
-"""QWEM / SGNS training (THEORY.md sections 3, 4, 7) against known answers.
+"""QWEM / SGNS training against known answers.
+
+See docs/method.md#models, #closed-form-dynamics and #training.
 
 Losses against autograd and their Taylor expansion; one SGD step against
 autograd; the QWEM expected loss against ¼‖M* - WWᵀ‖²; the pair sampler
@@ -87,7 +89,7 @@ def _stream(docs: list[list[int]]) -> tuple[NDArray[np.uint16], NDArray[np.int64
 def _probs(
     docs: list[list[int]], vocab_size: int, weighting: str = "linear"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Exact (P_i, P_ij) of the documents (THEORY.md section 1)."""
+    """Exact (P_i, P_ij) of the documents (docs/method.md#corpus-statistics)."""
     tokens, offsets = _stream(docs)
     counts = cooccur.count(
         tokens,
@@ -170,7 +172,7 @@ def _expected_loss(
     """Exact expectation of the minibatch loss and its gradient in W.
 
     E(W) = sum_ij P_ij Ψ+_ij ℓ+(x_ij) + ν sum_ij P_i P_j Ψ-_ij ℓ-(x_ij), x = WWᵀ
-    (THEORY.md section 3); dE/dW = (A + Aᵀ) W with A_ij the pair's dE/dx_ij.
+    (docs/method.md#models); dE/dW = (A + Aᵀ) W with A_ij the pair's dE/dx_ij.
     """
     n = p_i.numel()
     i, j = (
@@ -586,7 +588,8 @@ def test_expected_gradient_descent_learns_the_top_eigenspace_of_m_star() -> None
     overlap = np.linalg.norm(U[:, :d].T @ Vd) ** 2 / d
     assert overlap >= 0.99
     np.testing.assert_allclose(s, np.sqrt(lam[:d]), rtol=0.02)
-    # stepwise learning (THEORY.md section 4): top mode first, one at a time ...
+    # stepwise learning (docs/method.md#closed-form-dynamics): top mode first,
+    # one at a time ...
     assert np.all(np.diff(half) > 0)
     # ... and the top mode on the logistic curve's time ln(λ/u(0) - 1) / (2 λ);
     # 5 %: the 2.5 % time-step error above (measured: 2.4 %); the other modes

@@ -36,7 +36,8 @@ def test_statistics_of_the_tiny_run(tiny_run: tuple[Path, SnakemakeRunner]) -> N
     m_star = np.load(stats_dir / "M_star.npy")
     assert m_star.min() >= -2.0 and m_star.max() <= 2.0
     p_ij = np.load(stats_dir / "P_ij.npy")
-    # sum P_ij is 1 up to the windows cut short by document ends (THEORY.md 1)
+    # sum P_ij is 1 up to the windows cut short by document ends
+    # (docs/method.md#corpus-statistics)
     pairs, weight_sum = counts.pairs, int(counts.weighted.sum())
     assert abs(p_ij.sum() - weight_sum / (2.5 * pairs)) < 1e-9
     assert abs(stats["sum_P_ij"] - p_ij.sum()) < 1e-9

@@ -1,4 +1,4 @@
-# Evaluation: Table 1 benchmarks, concepts, subspace agreement (THEORY.md section 5).
+# Evaluation: Table 1 benchmarks, concepts, subspace agreement (docs/method.md#evaluation).
 
 
 rule fetch_men:

@@ -1,4 +1,4 @@
-# Random-matrix analyses of task vectors on W = U_D Λ_D^(1/2) (THEORY.md section 6).
+# Random-matrix analyses of task vectors on W = U_D Λ_D^(1/2) (docs/method.md#random-matrix-analyses).
 
 
 rule solve_rmt_basis:

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from qwem import cooccur, kernels, vocab
+from qwem import cooccur, vocab
 from qwem.bench.common import report
+from qwem.cooccur import kernels
 from qwem.corpus import dump, sources
 
 TEXT8_TOKENS = 17_005_207

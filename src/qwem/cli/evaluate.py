@@ -401,7 +401,7 @@ def _vocab_and_questions(p: argparse.ArgumentParser) -> None:
 
 
 def _rmt_options(p: argparse.ArgumentParser) -> None:
-    """Defaults are the paper's protocol (THEORY.md section 6)."""
+    """Defaults are the paper's protocol (docs/method.md#random-matrix-analyses)."""
     p.add_argument(
         "--families",
         nargs="+",
@@ -419,6 +419,6 @@ def _rmt_options(p: argparse.ArgumentParser) -> None:
         "--edge-shift",
         type=float,
         help="Tracy-Widom units added to the top bulk eigenvalue to estimate λ+ "
-        "(default -E[TW1] = 1.2065; 0 is THEORY.md's literal estimator)",
+        "(default -E[TW1] = 1.2065; 0 is the paper's literal estimator)",
     )
     p.add_argument("--density-points", type=int, default=200)

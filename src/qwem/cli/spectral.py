@@ -17,8 +17,9 @@ logger = logging.getLogger(__name__)
 
 
 def cmd_solve(a: argparse.Namespace) -> None:
-    from qwem import closed_form, spectral, vocab
+    from qwem import spectral, vocab
     from qwem.io import load_npy, provenance, write_word2vec
+    from qwem.spectral import closed_form
 
     start = time.perf_counter()
     M = load_npy(a.target)
@@ -66,7 +67,7 @@ def cmd_solve(a: argparse.Namespace) -> None:
 def cmd_theory(a: argparse.Namespace) -> None:
     import pandas as pd
 
-    from qwem import theory
+    from qwem.spectral import theory
 
     with np.load(a.eig, allow_pickle=False) as z:
         values = z["values"]
@@ -90,7 +91,7 @@ def cmd_theory(a: argparse.Namespace) -> None:
 
 
 def cmd_spectra(a: argparse.Namespace) -> None:
-    from qwem.closed_form import spectrum_table
+    from qwem.spectral.closed_form import spectrum_table
 
     spectra = {}
     for path in a.eig:

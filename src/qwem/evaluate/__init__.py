@@ -1,4 +1,4 @@
-"""Benchmarks and learned features of embeddings (THEORY.md section 5).
+"""Benchmarks and learned features of embeddings (docs/method.md#evaluation).
 
 * :mod:`~qwem.evaluate.analogies`: 3CosAdd analogies, protocols (a) and (b);
 * :mod:`~qwem.evaluate.similarity`: WordSim-353, SimLex-999, MEN (Spearman ρ);

@@ -1,4 +1,4 @@
-"""Word analogies with 3CosAdd, under both protocols of THEORY.md section 5.
+"""Word analogies with 3CosAdd, under both protocols of docs/method.md#evaluation.
 
 For "a is to b as c is to d" the prediction is argmax_w cos(w, b - a + c) over
 the V-word vocabulary, on L2-normalised embeddings, with the three query words

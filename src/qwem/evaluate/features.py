@@ -1,6 +1,6 @@
 """Learned features: eigenfeatures as concepts, and subspace agreement.
 
-THEORY.md section 5. The concepts of a direction u ∈ R^V (an eigenvector of
+docs/method.md#evaluation. The concepts of a direction u ∈ R^V (an eigenvector of
 M*, or a PCA direction of trained embeddings) are the words with the most
 positive and most negative entries among the most frequent words. Agreement
 between two embeddings (or an embedding and M*'s eigenvectors) compares their

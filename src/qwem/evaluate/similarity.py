@@ -1,6 +1,6 @@
 """Word similarity: Spearman ρ between cosine similarity and human scores.
 
-THEORY.md section 5: WordSim-353 and MEN (Table 1), SimLex-999 as an extra,
+docs/method.md#evaluation: WordSim-353 and MEN (Table 1), SimLex-999 as an extra,
 each over the pairs whose two words are in the vocabulary. WordSim-353 and
 SimLex-999 come with gensim's test data; MEN is downloaded by the workflow and
 handed over as a path. A benchmark file that is unavailable gives a row of NaN

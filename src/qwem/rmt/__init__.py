@@ -1,4 +1,6 @@
-"""Linear representations and random-matrix theory (THEORY.md section 6).
+"""Linear representations and random-matrix theory.
+
+See docs/method.md#random-matrix-analyses.
 
 * :mod:`~qwem.rmt.spiked`: Marchenko-Pastur law, the fit of a task-vector
   spectrum, the spiked-model (BBP) outlier and the SNR;

@@ -1,7 +1,8 @@
 """Analogy families in the eigenbasis: task vectors, their spectra, SNR vs d.
 
-THEORY.md section 6 and Fig. 4: for each family, R_d (N x d) stacks the task
-vectors r_n = w_{b_n} - w_{a_n} on the first d coordinates of W = U_D Λ_D^{1/2};
+docs/method.md#random-matrix-analyses and Fig. 4. For each family, R_d (N x d)
+stacks the task vectors r_n = w_{b_n} - w_{a_n} on the first d coordinates of
+W = U_D Λ_D^{1/2};
 its spectrum is fitted with :mod:`qwem.rmt.spiked`, its signal-to-noise ratio
 and the family's analogy accuracy are traced against d, and the mean task
 vector's power is resolved over the eigendirections (localisation).

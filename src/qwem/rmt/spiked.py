@@ -1,4 +1,6 @@
-"""Linear representations as a spiked random matrix (THEORY.md section 6).
+"""Linear representations as a spiked random matrix.
+
+See docs/method.md#random-matrix-analyses.
 
 Embeddings in the eigenbasis, ``W = U_D Λ_D^{1/2}``; an analogy family's task
 vectors ``r_n = w_{b_n} - w_{a_n}`` on the first d coordinates are the rows of
@@ -161,7 +163,7 @@ def fit_marchenko_pastur(
         margin: gap, in Tracy-Widom units, that makes an eigenvalue an outlier.
         max_outliers: at most this many outliers are looked for.
         edge_shift: Tracy-Widom units added to the largest bulk eigenvalue to
-            estimate λ+: 0 is THEORY.md's estimator (λ+ = that eigenvalue), which
+            estimate λ+: 0 is the paper's estimator (λ+ = that eigenvalue), which
             puts λ+ too low by |E TW1| = 1.21 units on average (γ ~2-3 % low at
             N = 500, more for small N); :data:`TW1_MEAN_SHIFT` removes that bias.
     """

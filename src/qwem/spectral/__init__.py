@@ -1,6 +1,6 @@
 """Top eigenpairs of symmetric V x V targets, and the closed-form embeddings.
 
-The closed-form solution of QWEM (THEORY.md section 3) is ``W* = U_d Λ_d^{1/2}``:
+The closed-form solution of QWEM (docs/method.md#models) is ``W* = U_d Λ_d^{1/2}``:
 the top-d eigenvectors and eigenvalues of M*. Methods, all float64:
 
 * ``eigh``: LAPACK (``scipy.linalg.eigh`` restricted to the top d), the reference;

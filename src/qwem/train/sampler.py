@@ -1,4 +1,4 @@
-"""Pair sampling on the training device (THEORY.md section 7).
+"""Pair sampling on the training device (docs/method.md#training).
 
 The paper samples documents, centre positions on a sparse grid and a subset
 of offsets, weighting each pair by (L + 1 - k) / ((L + 1) / 2). Here every

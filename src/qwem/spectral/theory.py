@@ -1,4 +1,6 @@
-"""Closed-form training dynamics of QWEM, and a gradient-descent check (THEORY.md 4).
+"""Closed-form training dynamics of QWEM, and a gradient-descent check.
+
+See docs/method.md#closed-form-dynamics.
 
 Gradient flow on ``1/4 ||M - W W^T||_F^2`` from a small random initialisation,
 ``dW/dt = (M - W W^T) W``, learns the top-d eigenmodes of M one at a time: each
@@ -64,8 +66,8 @@ def sigmoidal_u(t: ArrayLike, lam: ArrayLike, u0: ArrayLike, *, c: float = 2.0) 
 
     Solves du_k/dt = c u_k (lam_k - u_k):
     ``u_k(t) = lam_k u_k(0) / (u_k(0) + (lam_k - u_k(0)) exp(-c lam_k t))``,
-    the same logistic curve as THEORY.md 4, written so that nothing overflows for
-    t >= 0 however small u_k(0) is.
+    the same logistic curve as docs/method.md#closed-form-dynamics, written so
+    that nothing overflows for t >= 0 however small u_k(0) is.
 
     Args:
         t: (T,) theory times (scalar allowed).
@@ -127,7 +129,7 @@ def initial_u(W0: ArrayLike, U: ArrayLike, *, orthogonalize: bool = True) -> F64
     span(a_1..a_{k-1}) decays, so only its Gram-Schmidt residual grows along
     the logistic curve. That residual norm^2 is R_kk^2 of the QR factorisation
     [a_1 ... a_d] = Q R; the plain ||a_k||^2 mispredicts modes k >= 2 by O(1)
-    time shifts (tests/unit/test_theory.py checks the residual within 2 %).
+    time shifts (tests/unit/test_spectral_theory.py checks the residual within 2 %).
 
     Args:
         W0: (V, d) initial embeddings.

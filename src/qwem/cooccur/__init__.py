@@ -1,4 +1,4 @@
-"""Co-occurrence counts of a token stream (THEORY.md section 1).
+"""Co-occurrence counts of a token stream (docs/method.md#corpus-statistics).
 
 For every position t of a document and every offset k = 1..L inside it, the
 pair (x_t, x_{t+k}) gets weight w_k (``linear``: L + 1 - k, word2vec's; ``flat``:
@@ -13,7 +13,7 @@ where U holds the per-key sums (the diagonal is therefore counted twice, as
 any sharding of the corpus by documents merges to bit-identical totals.
 
 Two accumulation paths, chosen from a memory estimate: ``dense`` (a packed
-uint32 lower triangle, one 4-byte write per pair, see :mod:`qwem.kernels`) and
+uint32 lower triangle, one 4-byte write per pair, see :mod:`qwem.cooccur.kernels`) and
 ``sparse`` (sort-and-reduce of pair keys, memory proportional to the pairs of
 a chunk and the distinct pairs seen) for vocabularies whose triangle does not
 fit.
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qwem import kernels
+from qwem.cooccur import kernels
 from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import atomic_path, provenance
 from qwem.runtime import progress
@@ -244,7 +244,7 @@ def _chunks(n: int, size: int) -> list[tuple[int, int]]:
 
 
 def _count_dense(tokens, offsets, vocab_size, w, chunk_tokens):
-    """Packed uint32 triangle plus a spill list (see :mod:`qwem.kernels`)."""
+    """Packed uint32 triangle plus a spill list (see :mod:`qwem.cooccur.kernels`)."""
     L = w.size - 1
     packed = ((w.astype(np.uint32) << np.uint32(8)) | np.uint32(1)).astype(np.uint32)
     packed[0] = 0

@@ -1,6 +1,6 @@
 """Closed-form embeddings W* = U_d Λ_d^{1/2} and the tables the figures read.
 
-THEORY.md section 3: the minimisers of the QWEM loss under Setting 3.1 are the
+docs/method.md#models: the minimisers of the QWEM loss under Setting 3.1 are the
 top-d eigenvectors of M* scaled by the square roots of their eigenvalues
 (Eckart-Young); PMI-SVD and PPMI-SVD use the same construction on PMI and
 PPMI. Eigenvalues that are not positive cannot be matched by W W^T and are

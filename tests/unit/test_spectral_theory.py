@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-from qwem import theory
 from qwem.errors import QwemConfigError, QwemInputError
+from qwem.spectral import theory
 
 LAM = np.array([1.0, 0.8, 0.6, 0.45, 0.3])
 EPS = np.finfo(np.float64).eps
