@@ -19,14 +19,20 @@ include: "workflow/rules/cooccur.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/spectral.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/baseline.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/rmt.smk"
-include: "workflow/rules/roles.smk"
 include: "workflow/rules/plots.smk"
+
+
+# each stage's products (functions/<stage>.smk); an input function, because the
+# parts of an enwiki corpus are known only once the corpus_index checkpoint ran
+PRODUCTS = (vocab_outputs, cooccur_outputs, targets_outputs, spectral_outputs)
+PRODUCTS += (train_outputs, baseline_outputs, evaluate_outputs, rmt_outputs)
+PRODUCTS += (plots_outputs,)
 
 
 rule all:
     default_target: True
     input:
-        get_final_outputs(),
-        get_figure_outputs(),
+        lambda wildcards: [path for stage in PRODUCTS for path in stage()],

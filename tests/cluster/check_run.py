@@ -73,11 +73,11 @@ def slurm_checks(d: Path, problems: list[str]) -> dict[str, object]:
         job = re.search(r"JobId=(\d+)", line)
         if job and int(job[1]) in submitted:
             gpus[int(job[1])] = "gres/gpu=1" in line or "gres:gpu:1" in line
-    train = {j for j, p in submitted.items() if "rule_train_model" in p.parts}
+    train = {j for j, p in submitted.items() if "rule_train_run" in p.parts}
     if not train or not all(gpus.get(j) for j in train):
-        problems.append(f"train_model jobs {train} did not all hold a GPU: {gpus}")
+        problems.append(f"train_run jobs {train} did not all hold a GPU: {gpus}")
     if any(gpus.get(j) for j in set(submitted) - train):
-        problems.append("a job other than train_model asked for a GPU")
+        problems.append("a job other than train_run asked for a GPU")
     return {
         "planned": dict(planned),
         "submitted": len(submitted),

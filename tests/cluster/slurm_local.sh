@@ -20,7 +20,7 @@
 # Needs root and apt (Debian 12). make test-cluster runs it through pytest.
 # Only the test's own settings are passed on the command line (squeue status
 # checks, a 2 s first check, kept SLURM logs); the profile itself is unchanged.
-# The node advertises one "gpu" GRES without a device, so train_model's
+# The node advertises one "gpu" GRES without a device, so train_run's
 # --gpus=1 request is scheduled as on a GPU partition (training runs on the CPU).
 set -euo pipefail
 

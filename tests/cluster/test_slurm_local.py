@@ -25,16 +25,16 @@ pytestmark = pytest.mark.cluster
 SCRIPT = ROOT / "tests/cluster/slurm_local.sh"
 # the jobs of stats.json, closed_form/M_star.w2v.txt and train/qwem_small.w2v.txt
 EXPECTED_JOBS = {
-    "extract_dump_part": 1,
-    "extract_vital_summaries": 1,
-    "count_words": 2,
-    "build_vocab": 1,
-    "tokenize_part": 2,
-    "count_cooccurrences": 2,
-    "merge_cooccurrences": 1,
-    "compute_targets": 1,
-    "solve_closed_form": 1,
-    "train_model": 1,
+    "corpus_extract_dump": 1,
+    "corpus_extract_summaries": 1,
+    "vocab_count": 2,
+    "vocab_build": 1,
+    "vocab_tokenize": 2,
+    "cooccur_count": 2,
+    "cooccur_merge": 1,
+    "targets_build": 1,
+    "spectral_solve": 1,
+    "train_run": 1,
 }
 
 
@@ -77,7 +77,7 @@ def test_tiny_dag_through_slurm_equals_a_local_run(tmp_path: Path) -> None:
     assert slurm["planned"] == EXPECTED_JOBS
     total = sum(EXPECTED_JOBS.values())
     assert slurm["submitted"] == slurm["allocated"] == slurm["completed"] == total
-    assert len(slurm["gpu_jobs"]) == 1  # train_model's --gpus=1, nothing else
+    assert len(slurm["gpu_jobs"]) == 1  # train_run's --gpus=1, nothing else
     results = report["results"]
     for npy in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G"):
         assert f"stats/{npy}.npy" in results["identical"]

@@ -17,7 +17,7 @@ ENVS = ROOT / "envs"
 # conda-forge names of PyPI packages
 CONDA_TO_PYPI = {"pytorch": "torch", "snakemake-minimal": "snakemake"}
 # rules that import torch (training, solver torch/auto on a GPU, theory curves)
-TORCH_RULES = {"train_model", "solve_closed_form", "predict_dynamics"}
+TORCH_RULES = {"train_run", "spectral_solve", "spectral_theory"}
 
 
 def _pyproject() -> dict[str, Any]:
@@ -96,4 +96,4 @@ def test_every_conda_directive_names_an_env_of_envs() -> None:
     for rule, env in envs.items():
         assert env in ("cpu.yaml", "torch.yaml"), f"rule {rule}: conda env {env}"
     assert {rule for rule, env in envs.items() if env == "torch.yaml"} >= TORCH_RULES
-    assert envs["count_cooccurrences"] == envs["train_gensim"] == "cpu.yaml"
+    assert envs["cooccur_count"] == envs["baseline_gensim"] == "cpu.yaml"

@@ -93,50 +93,36 @@ def test_paper_config_plans_one_download_and_extract_job_per_part(
         tmp_path / "index.yaml",
         {"corpus": {"enwiki": {"index": str(DATA / "enwiki-20261101-sha1sums.txt")}}},
     )
-    proc = snakemake(
-        "-n",
-        "--quiet",
-        "rules",
-        "--configfile",
-        str(ROOT / "config/paper.yaml"),
-        str(index),
-    )
+    configs = ("--configfile", str(ROOT / "config/paper.yaml"), str(index))
+    # before the index: the plan stops at the corpus_index checkpoint
+    proc = snakemake("-n", "--quiet", "rules", *configs)
+    assert "corpus_index" in proc.stdout and "corpus_download" not in proc.stdout
+    # the checkpoint copies the local index (no network), then the parts show
+    copied = tmp_path / "results/paper/download/enwiki-20261101-sha1sums.txt"
+    snakemake(str(copied.relative_to(tmp_path)), *configs)
+    assert copied.read_bytes() == (DATA / "enwiki-20261101-sha1sums.txt").read_bytes()
+    proc = snakemake("-n", "--quiet", "rules", *configs)
     jobs = dict(
         line.split()[:2]
         for line in proc.stdout.splitlines()
         if len(line.split()) == 2 and line.split()[1].isdigit()
     )
-    assert jobs["download_dump_part"] == "4"
-    assert jobs["extract_dump_part"] == "4"
-    assert jobs["count_words"] == "4" and jobs["tokenize_part"] == "4"
-    assert jobs["build_vocab"] == "1"
-    assert "fetch_text8" not in jobs
+    assert jobs["corpus_download"] == "4"
+    assert jobs["corpus_extract_dump"] == "4"
+    assert jobs["vocab_count"] == "4" and jobs["vocab_tokenize"] == "4"
+    assert jobs["vocab_build"] == "1"
+    assert "corpus_fetch_text8" not in jobs
 
 
 def test_bundled_corpus_end_to_end(tiny_run: tuple[Path, SnakemakeRunner]) -> None:
     workdir, snakemake = tiny_run
     out = workdir / "results/tiny"
-    vocab = (out / "corpus/vocab.tsv").read_text().splitlines()
-    assert vocab[0] == "word\tcount" and len(vocab) == 301
-    counts = [int(line.split("\t")[1]) for line in vocab[1:]]
-    assert counts == sorted(counts, reverse=True) and vocab[1].startswith("the\t")
-    summary = json.loads((out / "corpus/summary.json").read_text())
-    assert set(summary["parts"]) == {"part-bundled-sample", "part-bundled-vital"}
-    total = 0
-    for part in ("bundled-sample", "bundled-vital"):
-        tokens = np.load(out / f"corpus/tokens/part-{part}.npy", mmap_mode="r")
-        offsets = np.load(out / f"corpus/tokens/part-{part}.offsets.npy")
-        assert tokens.dtype == np.uint16 and int(tokens.max()) < 300
-        assert offsets[0] == 0 and offsets[-1] == tokens.size
-        assert np.all(np.diff(offsets) > 0)
-        total += tokens.size
-    assert summary["tokens"] == total > 300_000
     with gzip.open(out / "text/part-bundled-sample.txt.gz", "rt") as fh:
         articles = fh.read().splitlines()
     assert 50 < len(articles) < 106 and not any(
         "{{" in a or "[[" in a for a in articles
     )
-    for rule in ("extract_dump_part", "count_words", "tokenize_part", "build_vocab"):
+    for rule in ("corpus_extract_dump", "vocab_count", "vocab_tokenize", "vocab_build"):
         assert list((out / "logs" / rule).glob("*.log")), rule
     dry = snakemake("-n", "--configfile", str(workdir / "tiny.yaml"))
     assert "Nothing to be done" in dry.stdout + dry.stderr
@@ -221,7 +207,7 @@ def test_text8_pinned_checksum_mismatch_leaves_nothing(
         "--configfile", str(ROOT / "config/text8.yaml"), str(cfg), check=False
     )
     assert proc.returncode != 0
-    log = (tmp_path / "results/text8/logs/fetch_text8/text8.log").read_text()
+    log = (tmp_path / "results/text8/logs/corpus_fetch_text8/text8.log").read_text()
     assert "ab" * 32 in log and f"{url}/text8.zip" in log
     assert not (tmp_path / "results/text8/download/text8.zip").exists()
     assert not list((tmp_path / "results/text8/download").glob("text8.zip*"))

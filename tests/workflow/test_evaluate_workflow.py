@@ -1,4 +1,4 @@
-"""The evaluation and random-matrix stages inside the whole tiny DAG."""
+"""The evaluation stage inside the whole tiny DAG."""
 
 from __future__ import annotations
 
@@ -108,16 +108,3 @@ def test_bootstrap_intervals_and_paired_differences(results: Path) -> None:
     outside = (paired["lo"] > 0) | (paired["hi"] < 0)
     assert (paired["excludes_zero"] == outside).all()
     assert paired[["lo", "hi"]].stack().between(-2, 2).all()  # rho differences
-
-
-def test_random_matrix_tables(results: Path) -> None:
-    sweep = pd.read_csv(results / "rmt" / "sweep.csv")
-    assert sweep["d"].max() <= TINY["rmt"]["dim"]
-    assert np.isfinite(sweep["snr"]).all() and (sweep["snr"] >= 1 - 1e-9).all()
-    local = pd.read_csv(results / "rmt" / "localisation.csv")
-    sums = local.groupby("family")["power"].sum()
-    np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-9)
-    density = pd.read_csv(results / "rmt" / "density.csv")
-    assert (density["density"] >= 0).all()
-    fits = pd.read_csv(results / "rmt" / "fits.csv")
-    assert (fits["sigma2"] > 0).all() and set(fits["d"]) <= {16, 32, 64}

@@ -30,12 +30,12 @@ pytestmark = pytest.mark.workflow
 
 # the corpus stages before the vocabulary
 CORPUS_RULES = {
-    "download_dump_part",
-    "fetch_text8",
-    "split_text8",
-    "extract_dump_part",
-    "extract_vital_summaries",
-    "count_words",
+    "corpus_download",
+    "corpus_fetch_text8",
+    "corpus_split_text8",
+    "corpus_extract_dump",
+    "corpus_extract_summaries",
+    "vocab_count",
 }
 STATS = ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
 
@@ -106,13 +106,13 @@ def test_vocab_size_plans_the_vocabulary_and_everything_after_it(
         run, "--configfile", str(changed_config(tmp_path, vocab_size=250))
     )
     forced, _ = plan(
-        run, "--configfile", str(workdir / "tiny.yaml"), "--forcerun", "build_vocab"
+        run, "--configfile", str(workdir / "tiny.yaml"), "--forcerun", "vocab_build"
     )
     assert changed == forced
-    assert changed["build_vocab"] == 1 and changed["tokenize_part"] == 2
-    assert changed["count_cooccurrences"] == 2 and changed["train_model"] == 6
+    assert changed["vocab_build"] == 1 and changed["vocab_tokenize"] == 2
+    assert changed["cooccur_count"] == 2 and changed["train_run"] == 6
     assert not CORPUS_RULES & set(changed)
-    assert "Params have changed" in reason(out, "build_vocab")
+    assert "Params have changed" in reason(out, "vocab_build")
 
 
 def test_learning_rate_plans_that_run_and_its_consumers_only(
@@ -129,11 +129,11 @@ def test_learning_rate_plans_that_run_and_its_consumers_only(
         "results/tiny/train/qwem_small/trace.csv",
     )
     assert changed == forced
-    assert changed["train_model"] == 1
-    assert "wildcards: name=tiny, run=qwem_small" in out.split("rule train_model:")[1]
-    upstream = {"compute_targets", "solve_closed_form", "predict_dynamics"}
+    assert changed["train_run"] == 1
+    assert "wildcards: name=tiny, run=qwem_small" in out.split("rule train_run:")[1]
+    upstream = {"targets_build", "spectral_solve", "spectral_theory"}
     assert not (upstream | CORPUS_RULES) & set(changed)
-    assert "Params have changed" in reason(out, "train_model")
+    assert "Params have changed" in reason(out, "train_run")
 
 
 @pytest.mark.parametrize(
@@ -155,10 +155,10 @@ def test_gensim_knob_plans_the_baseline_and_its_consumers_only(
         "results/tiny/train/gensim.w2v.txt",
     )
     assert changed == forced
-    assert changed["train_gensim"] == 1 and changed["evaluate_table"] == 1
-    upstream = {"build_vocab", "tokenize_part", "compute_targets", "train_model"}
+    assert changed["baseline_gensim"] == 1 and changed["evaluate_table"] == 1
+    upstream = {"vocab_build", "vocab_tokenize", "targets_build", "train_run"}
     assert not (upstream | CORPUS_RULES) & set(changed)
-    assert "Params have changed" in reason(out, "train_gensim")
+    assert "Params have changed" in reason(out, "baseline_gensim")
 
 
 def test_figure_option_plans_figures_only(
@@ -171,7 +171,7 @@ def test_figure_option_plans_figures_only(
     figures = {r for r in changed if r.startswith("plot_")}
     assert len(figures) >= 4, out[-3000:]
     assert set(changed) == figures | {"all"}
-    assert "Params have changed" in reason(out, "plot_fig3")
+    assert "Params have changed" in reason(out, "plots_fig3")
 
 
 def test_moving_a_role_plans_only_what_the_role_feeds(
@@ -187,9 +187,9 @@ def test_moving_a_role_plans_only_what_the_role_feeds(
         },
     )
     changed, out = plan(run, "--configfile", str(config))
-    fed = {"make_table1", "plot_compute", "plot_appendix_overlap", "all"}
+    fed = {"plots_table1", "plots_compute", "plots_overlap", "all"}
     assert set(changed) == fed, out[-3000:]
-    assert "Params have changed" in reason(out, "make_table1")
+    assert "Params have changed" in reason(out, "plots_table1")
 
 
 def test_bootstrap_option_plans_the_intervals_and_tables_only(
@@ -198,8 +198,8 @@ def test_bootstrap_option_plans_the_intervals_and_tables_only(
     _, run = tiny_run
     config = changed_config(tmp_path, **{"evaluate.bootstrap.resamples": 300})
     changed, out = plan(run, "--configfile", str(config))
-    assert set(changed) == {"bootstrap_table1", "make_table1", "all"}, out[-3000:]
-    assert "Params have changed" in reason(out, "bootstrap_table1")
+    assert set(changed) == {"evaluate_bootstrap", "plots_table1", "all"}, out[-3000:]
+    assert "Params have changed" in reason(out, "evaluate_bootstrap")
 
 
 def test_deleted_vocabulary_plans_it_and_everything_after_it(
@@ -212,7 +212,7 @@ def test_deleted_vocabulary_plans_it_and_everything_after_it(
     (workdir / vocab).unlink()
     planned, _ = plan(run, *config)
     assert planned == forced
-    assert planned["build_vocab"] == 1 and planned["tokenize_part"] == 2
+    assert planned["vocab_build"] == 1 and planned["vocab_tokenize"] == 2
     assert not CORPUS_RULES & set(planned)
 
 
@@ -242,8 +242,8 @@ def test_deleted_result_regenerates_it_and_its_dependents_only(
     w2v.unlink()
     planned, _ = plan(run, *config)
     assert planned == forced
-    assert planned["solve_closed_form"] == 1 and planned["predict_dynamics"] == 1
-    assert "compute_targets" not in planned and "train_model" not in planned
+    assert planned["spectral_solve"] == 1 and planned["spectral_theory"] == 1
+    assert "targets_build" not in planned and "train_run" not in planned
 
     run(*config)
     assert w2v.exists()
@@ -278,7 +278,7 @@ def test_sigkill_while_counting_then_rerun_gives_identical_statistics(
     # without the statistics and the merged counts, both shards are counted
     (results / "cooccur/counts.npz").unlink()
     shutil.rmtree(results / "stats")
-    logs = results / "logs/count_cooccurrences"
+    logs = results / "logs/cooccur_count"
     shutil.rmtree(logs)
     target = "results/tiny/stats/stats.json"
     # one core: the two shards are counted one after the other
@@ -308,7 +308,7 @@ def test_sigkill_while_counting_then_rerun_gives_identical_statistics(
 
     run("--unlock", *config)
     rerun = run("--rerun-incomplete", *config, "--", target)
-    assert "rule count_cooccurrences:" in rerun.stdout + rerun.stderr
+    assert "rule cooccur_count:" in rerun.stdout + rerun.stderr
     for name in STATS:
         rel = f"stats/{name}.npy"
         assert (results / rel).read_bytes() == (original / rel).read_bytes(), rel

@@ -1,16 +1,19 @@
 # Count co-occurrences per token shard, then sum the shards (a reduction).
 
 
-rule count_cooccurrences:
+include: "functions/cooccur.smk"
+
+
+rule cooccur_count:
     input:
         tokens="results/{name}/corpus/tokens/part-{part}.npy",
         offsets="results/{name}/corpus/tokens/part-{part}.offsets.npy",
     output:
         temp("results/{name}/cooccur/part-{part}.npz"),
     log:
-        "results/{name}/logs/count_cooccurrences/{part}.log",
+        "results/{name}/logs/cooccur_count/{part}.log",
     benchmark:
-        "results/{name}/benchmarks/count_cooccurrences/{part}.tsv"
+        "results/{name}/benchmarks/cooccur_count/{part}.tsv"
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -30,15 +33,15 @@ rule count_cooccurrences:
         " --max-memory-mb {params.max_memory_mb} > {log:q} 2>&1"
 
 
-rule merge_cooccurrences:
+rule cooccur_merge:
     input:
         get_cooccurrence_parts,
     output:
         "results/{name}/cooccur/counts.npz",
     log:
-        "results/{name}/logs/merge_cooccurrences/counts.log",
+        "results/{name}/logs/cooccur_merge/counts.log",
     benchmark:
-        "results/{name}/benchmarks/merge_cooccurrences/counts.tsv"
+        "results/{name}/benchmarks/cooccur_merge/counts.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:

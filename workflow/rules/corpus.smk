@@ -1,13 +1,46 @@
 # Download Wikipedia and turn it into plain text: one article per line.
 
 
-rule download_dump_part:
+include: "functions/corpus.smk"
+
+
+checkpoint corpus_index:
+    input:
+        [ENWIKI["index"]] if ENWIKI["index"] else [],
+    output:
+        "results/{name}/download/enwiki-%s-sha1sums.txt" % ENWIKI["date"],
+    log:
+        "results/{name}/logs/corpus_index/index.log",
+    benchmark:
+        "results/{name}/benchmarks/corpus_index/index.tsv"
+    retries: 2
+    localrule: True
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        source=opt(ENWIKI["index"]),
+        base_url=ENWIKI["base_url"],
+        date=ENWIKI["date"],
+        retries=DOWNLOAD["retries"],
+        timeout=DOWNLOAD["timeout_s"],
+        backoff=DOWNLOAD["backoff_s"],
+    shell:
+        "qwem corpus index {output:q} --source {params.source:q}"
+        " --base-url {params.base_url:q} --date {params.date}"
+        " --retries {params.retries} --timeout {params.timeout}"
+        " --backoff {params.backoff} > {log:q} 2>&1"
+
+
+rule corpus_download:
+    input:
+        # ancient: a refreshed index does not make the parts downloaded again
+        index=ancient(DUMP_INDEX),
     output:
         protected("results/{name}/download/{part}.xml.bz2"),
     log:
-        "results/{name}/logs/download_dump_part/{part}.log",
+        "results/{name}/logs/corpus_download/{part}.log",
     benchmark:
-        "results/{name}/benchmarks/download_dump_part/{part}.tsv"
+        "results/{name}/benchmarks/corpus_download/{part}.tsv"
     wildcard_constraints:
         part=r"enwiki-\d+-p\d+p\d+",
     retries: 2
@@ -15,8 +48,12 @@ rule download_dump_part:
     conda:
         "../../envs/cpu.yaml"
     params:
-        url=get_part_url,
-        sha1=get_part_sha1,
+        url=lambda wildcards, input: qsources.dump_part_url(
+            ENWIKI["base_url"],
+            ENWIKI["date"],
+            enwiki_part(input.index, wildcards.part).file,
+        ),
+        sha1=lambda wildcards, input: enwiki_part(input.index, wildcards.part).sha1,
         retries=DOWNLOAD["retries"],
         timeout=DOWNLOAD["timeout_s"],
         backoff=DOWNLOAD["backoff_s"],
@@ -26,14 +63,14 @@ rule download_dump_part:
         " --backoff {params.backoff} > {log:q} 2>&1"
 
 
-rule fetch_text8:
+rule corpus_fetch_text8:
     output:
         zip=protected("results/{name}/download/text8.zip"),
         checksum="results/{name}/download/text8.zip.sha256",
     log:
-        "results/{name}/logs/fetch_text8/text8.log",
+        "results/{name}/logs/corpus_fetch_text8/text8.log",
     benchmark:
-        "results/{name}/benchmarks/fetch_text8/text8.tsv"
+        "results/{name}/benchmarks/corpus_fetch_text8/text8.tsv"
     retries: 2
     localrule: True
     conda:
@@ -53,16 +90,16 @@ rule fetch_text8:
         " --timeout {params.timeout} --backoff {params.backoff} > {log:q} 2>&1"
 
 
-rule split_text8:
+rule corpus_split_text8:
     input:
         zip="results/{name}/download/text8.zip",
         checksum="results/{name}/download/text8.zip.sha256",
     output:
         expand("results/{{name}}/text/part-{part}.txt.gz", part=TEXT8_PARTS),
     log:
-        "results/{name}/logs/split_text8/text8.log",
+        "results/{name}/logs/corpus_split_text8/text8.log",
     benchmark:
-        "results/{name}/benchmarks/split_text8/text8.tsv"
+        "results/{name}/benchmarks/corpus_split_text8/text8.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:
@@ -78,15 +115,15 @@ rule split_text8:
         " --sha256 {params.sha256} > {log:q} 2>&1"
 
 
-rule extract_dump_part:
+rule corpus_extract_dump:
     input:
         get_dump_file,
     output:
         "results/{name}/text/part-{part}.txt.gz",
     log:
-        "results/{name}/logs/extract_dump_part/{part}.log",
+        "results/{name}/logs/corpus_extract_dump/{part}.log",
     benchmark:
-        "results/{name}/benchmarks/extract_dump_part/{part}.tsv"
+        "results/{name}/benchmarks/corpus_extract_dump/{part}.tsv"
     wildcard_constraints:
         part=r"bundled-sample|enwiki-\d+-p\d+p\d+",
     conda:
@@ -102,15 +139,15 @@ rule extract_dump_part:
         " --threads {threads} > {log:q} 2>&1"
 
 
-rule extract_vital_summaries:
+rule corpus_extract_summaries:
     input:
         get_vital_summaries,
     output:
         "results/{name}/text/part-bundled-vital.txt.gz",
     log:
-        "results/{name}/logs/extract_vital_summaries/bundled-vital.log",
+        "results/{name}/logs/corpus_extract_summaries/bundled-vital.log",
     benchmark:
-        "results/{name}/benchmarks/extract_vital_summaries/bundled-vital.tsv"
+        "results/{name}/benchmarks/corpus_extract_summaries/bundled-vital.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:

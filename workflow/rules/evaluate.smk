@@ -1,13 +1,17 @@
-# Evaluation: Table 1 benchmarks, concepts, subspace agreement (docs/method.md#evaluation).
+# Evaluation: Table 1 benchmarks, concepts, subspace agreement
+# (docs/method.md#evaluation).
 
 
-rule fetch_men:
+include: "functions/evaluate.smk"
+
+
+rule evaluate_fetch_men:
     output:
         "results/{name}/eval/MEN.txt",
     log:
-        "results/{name}/logs/fetch_men/MEN.log",
+        "results/{name}/logs/evaluate_fetch_men/MEN.log",
     benchmark:
-        "results/{name}/benchmarks/fetch_men/MEN.tsv"
+        "results/{name}/benchmarks/evaluate_fetch_men/MEN.tsv"
     retries: 1
     conda:
         "../../envs/cpu.yaml"
@@ -51,7 +55,7 @@ rule evaluate_table:
         " > {log:q} 2>&1"
 
 
-rule bootstrap_table1:
+rule evaluate_bootstrap:
     input:
         questions="results/{name}/eval/analogy_questions.csv.gz",
         pairs="results/{name}/eval/similarity_pairs.csv",
@@ -59,9 +63,9 @@ rule bootstrap_table1:
         intervals="results/{name}/eval/table1_ci.csv",
         paired="results/{name}/eval/table1_paired.csv",
     log:
-        "results/{name}/logs/bootstrap_table1/table1.log",
+        "results/{name}/logs/evaluate_bootstrap/table1.log",
     benchmark:
-        "results/{name}/benchmarks/bootstrap_table1/table1.tsv"
+        "results/{name}/benchmarks/evaluate_bootstrap/table1.tsv"
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -81,16 +85,16 @@ rule bootstrap_table1:
         " --paired-out {output.paired:q} > {log:q} 2>&1"
 
 
-rule concepts:
+rule evaluate_concepts:
     input:
         model=get_concept_input,
         vocab="results/{name}/corpus/vocab.tsv",
     output:
         "results/{name}/eval/concepts_{model}.csv",
     log:
-        "results/{name}/logs/concepts/{model}.log",
+        "results/{name}/logs/evaluate_concepts/{model}.log",
     benchmark:
-        "results/{name}/benchmarks/concepts/{model}.tsv"
+        "results/{name}/benchmarks/evaluate_concepts/{model}.tsv"
     conda:
         "../../envs/cpu.yaml"
     params:
@@ -103,7 +107,7 @@ rule concepts:
         " --among {params.among} --out {output:q} > {log:q} 2>&1"
 
 
-rule agreement:
+rule evaluate_agreement:
     input:
         unpack(get_agreement_embeddings),
         vocab="results/{name}/corpus/vocab.tsv",
@@ -111,9 +115,9 @@ rule agreement:
         matrix="results/{name}/eval/overlap_matrix.csv",
         subspace="results/{name}/eval/subspace_overlap.csv",
     log:
-        "results/{name}/logs/agreement/agreement.log",
+        "results/{name}/logs/evaluate_agreement/agreement.log",
     benchmark:
-        "results/{name}/benchmarks/agreement/agreement.tsv"
+        "results/{name}/benchmarks/evaluate_agreement/agreement.tsv"
     conda:
         "../../envs/cpu.yaml"
     params:

@@ -1,8 +1,12 @@
-# Figures and tables of the paper, drawn from the pipeline's tables; their
-# inputs and the run roles are in roles.smk.
+# Figures and tables of the paper, drawn from the pipeline's tables. Which run
+# feeds which figure or table is declared in the config (ROLES, common.smk).
+# the small-init curves of Fig. 2, timed against the theory in tables/theory_time.*
 
 
-rule plot_fig1:
+include: "functions/plots.smk"
+
+
+rule plots_fig1:
     input:
         unpack(get_fig1_input),
     output:
@@ -13,9 +17,9 @@ rule plot_fig1:
         ),
         pdf="results/{name}/figures/fig1.pdf",
     log:
-        "results/{name}/logs/plot_fig1/fig1.log",
+        "results/{name}/logs/plots_fig1/fig1.log",
     benchmark:
-        "results/{name}/benchmarks/plot_fig1/fig1.tsv"
+        "results/{name}/benchmarks/plots_fig1/fig1.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -32,7 +36,7 @@ rule plot_fig1:
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_fig2:
+rule plots_fig2:
     input:
         unpack(get_fig2_input),
     output:
@@ -43,9 +47,9 @@ rule plot_fig2:
         ),
         pdf="results/{name}/figures/fig2.pdf",
     log:
-        "results/{name}/logs/plot_fig2/fig2.log",
+        "results/{name}/logs/plots_fig2/fig2.log",
     benchmark:
-        "results/{name}/benchmarks/plot_fig2/fig2.tsv"
+        "results/{name}/benchmarks/plots_fig2/fig2.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -60,7 +64,7 @@ rule plot_fig2:
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule make_theory_time_table:
+rule plots_theory_time:
     input:
         unpack(get_theory_time_input),
     output:
@@ -71,9 +75,9 @@ rule make_theory_time_table:
             category="Tables",
         ),
     log:
-        "results/{name}/logs/make_theory_time_table/theory_time.log",
+        "results/{name}/logs/plots_theory_time/theory_time.log",
     benchmark:
-        "results/{name}/benchmarks/make_theory_time_table/theory_time.tsv"
+        "results/{name}/benchmarks/plots_theory_time/theory_time.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -84,7 +88,7 @@ rule make_theory_time_table:
         " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
 
 
-rule plot_fig3:
+rule plots_fig3:
     input:
         "results/{name}/eval/concepts_M_star.csv",
     output:
@@ -95,9 +99,9 @@ rule plot_fig3:
         ),
         pdf="results/{name}/figures/fig3.pdf",
     log:
-        "results/{name}/logs/plot_fig3/fig3.log",
+        "results/{name}/logs/plots_fig3/fig3.log",
     benchmark:
-        "results/{name}/benchmarks/plot_fig3/fig3.tsv"
+        "results/{name}/benchmarks/plots_fig3/fig3.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -111,7 +115,7 @@ rule plot_fig3:
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_fig4:
+rule plots_fig4:
     input:
         spectra="results/{name}/rmt/spectra.csv",
         density="results/{name}/rmt/density.csv",
@@ -126,9 +130,9 @@ rule plot_fig4:
         ),
         pdf="results/{name}/figures/fig4.pdf",
     log:
-        "results/{name}/logs/plot_fig4/fig4.log",
+        "results/{name}/logs/plots_fig4/fig4.log",
     benchmark:
-        "results/{name}/benchmarks/plot_fig4/fig4.tsv"
+        "results/{name}/benchmarks/plots_fig4/fig4.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -146,7 +150,7 @@ rule plot_fig4:
         " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_appendix_ablation:
+rule plots_ablation:
     input:
         unpack(get_ablation_input),
     output:
@@ -157,9 +161,9 @@ rule plot_appendix_ablation:
         ),
         pdf="results/{name}/figures/appendix_ablation.pdf",
     log:
-        "results/{name}/logs/plot_appendix_ablation/appendix_ablation.log",
+        "results/{name}/logs/plots_ablation/appendix_ablation.log",
     benchmark:
-        "results/{name}/benchmarks/plot_appendix_ablation/appendix_ablation.tsv"
+        "results/{name}/benchmarks/plots_ablation/appendix_ablation.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -172,7 +176,7 @@ rule plot_appendix_ablation:
         " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_appendix_top1:
+rule plots_top1:
     input:
         "results/{name}/rmt/sweep.csv",
     output:
@@ -183,9 +187,9 @@ rule plot_appendix_top1:
         ),
         pdf="results/{name}/figures/appendix_top1.pdf",
     log:
-        "results/{name}/logs/plot_appendix_top1/appendix_top1.log",
+        "results/{name}/logs/plots_top1/appendix_top1.log",
     benchmark:
-        "results/{name}/benchmarks/plot_appendix_top1/appendix_top1.tsv"
+        "results/{name}/benchmarks/plots_top1/appendix_top1.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -196,7 +200,7 @@ rule plot_appendix_top1:
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_appendix_overlap:
+rule plots_overlap:
     input:
         "results/{name}/eval/overlap_matrix.csv",
     output:
@@ -207,9 +211,9 @@ rule plot_appendix_overlap:
         ),
         pdf="results/{name}/figures/appendix_overlap.pdf",
     log:
-        "results/{name}/logs/plot_appendix_overlap/appendix_overlap.log",
+        "results/{name}/logs/plots_overlap/appendix_overlap.log",
     benchmark:
-        "results/{name}/benchmarks/plot_appendix_overlap/appendix_overlap.tsv"
+        "results/{name}/benchmarks/plots_overlap/appendix_overlap.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -222,7 +226,7 @@ rule plot_appendix_overlap:
         " --dpi {params.dpi} --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule plot_appendix_spectra:
+rule plots_spectra:
     input:
         "results/{name}/closed_form/spectra.csv",
     output:
@@ -234,9 +238,9 @@ rule plot_appendix_spectra:
         pdf="results/{name}/figures/appendix_spectra.pdf",
         slopes="results/{name}/tables/spectra_slopes.csv",
     log:
-        "results/{name}/logs/plot_appendix_spectra/appendix_spectra.log",
+        "results/{name}/logs/plots_spectra/appendix_spectra.log",
     benchmark:
-        "results/{name}/benchmarks/plot_appendix_spectra/appendix_spectra.tsv"
+        "results/{name}/benchmarks/plots_spectra/appendix_spectra.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -249,7 +253,7 @@ rule plot_appendix_spectra:
         " --png {output.png:q} --pdf {output.pdf:q} > {log:q} 2>&1"
 
 
-rule make_table1:
+rule plots_table1:
     input:
         table="results/{name}/eval/table1.csv",
         analogies="results/{name}/eval/analogies.csv",
@@ -271,9 +275,9 @@ rule make_table1:
         categories_csv="results/{name}/tables/analogies_by_category.csv",
         categories_md="results/{name}/tables/analogies_by_category.md",
     log:
-        "results/{name}/logs/make_table1/table1.log",
+        "results/{name}/logs/plots_table1/table1.log",
     benchmark:
-        "results/{name}/benchmarks/make_table1/table1.tsv"
+        "results/{name}/benchmarks/plots_table1/table1.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -289,7 +293,7 @@ rule make_table1:
         " --categories-md {output.categories_md:q} > {log:q} 2>&1"
 
 
-rule make_agreement_table:
+rule plots_agreement:
     input:
         "results/{name}/eval/subspace_overlap.csv",
     output:
@@ -300,9 +304,9 @@ rule make_agreement_table:
             category="Tables",
         ),
     log:
-        "results/{name}/logs/make_agreement_table/agreement.log",
+        "results/{name}/logs/plots_agreement/agreement.log",
     benchmark:
-        "results/{name}/benchmarks/make_agreement_table/agreement.tsv"
+        "results/{name}/benchmarks/plots_agreement/agreement.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -315,7 +319,7 @@ rule make_agreement_table:
         " --csv {output.csv:q} --md {output.md:q} > {log:q} 2>&1"
 
 
-rule plot_compute:
+rule plots_compute:
     input:
         unpack(get_compute_input),
     output:
@@ -332,9 +336,9 @@ rule plot_compute:
             category="Tables",
         ),
     log:
-        "results/{name}/logs/plot_compute/compute.log",
+        "results/{name}/logs/plots_compute/compute.log",
     benchmark:
-        "results/{name}/benchmarks/plot_compute/compute.tsv"
+        "results/{name}/benchmarks/plots_compute/compute.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"

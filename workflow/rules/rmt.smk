@@ -1,16 +1,20 @@
-# Random-matrix analyses of task vectors on W = U_D Λ_D^(1/2) (docs/method.md#random-matrix-analyses).
+# Random-matrix analyses of task vectors on W = U_D Λ_D^(1/2)
+# (docs/method.md#random-matrix-analyses).
 
 
-rule solve_rmt_basis:
+include: "functions/rmt.smk"
+
+
+rule rmt_basis:
     input:
         target="results/{name}/stats/M_star.npy",
         vocab="results/{name}/corpus/vocab.tsv",
     output:
         eig="results/{name}/rmt/M_star.eig.npz",
     log:
-        "results/{name}/logs/solve_rmt_basis/M_star.log",
+        "results/{name}/logs/rmt_basis/M_star.log",
     benchmark:
-        "results/{name}/benchmarks/solve_rmt_basis/M_star.tsv"
+        "results/{name}/benchmarks/rmt_basis/M_star.tsv"
     conda:
         "../../envs/cpu.yaml"
     threads: solve_threads()
@@ -23,7 +27,7 @@ rule solve_rmt_basis:
         tol=config["spectral"]["tol"],
         seed=config["seed"],
     shell:
-        "qwem spectral solve {input.target:q} --vocab {input.vocab:q}"
+        "qwem rmt basis {input.target:q} --vocab {input.vocab:q}"
         " --dim {params.dim} --solver {params.solver} --tol {params.tol}"
         " --seed {params.seed} --eig {output.eig:q} > {log:q} 2>&1"
 
@@ -54,7 +58,7 @@ rule rmt_tables:
         modes=min(RMT["modes"], RMT_DIM),
         d_max=RMT_DIM,
     shell:
-        "qwem evaluate rmt --in {input.eig:q} --vocab {input.vocab:q}"
+        "qwem rmt tables --in {input.eig:q} --vocab {input.vocab:q}"
         " --d-max {params.d_max} --points {params.points}"
         " --hist-dims {params.hist_dims} --modes {params.modes}"
         " --sweep-out {output.sweep:q} --spectra-out {output.spectra:q}"

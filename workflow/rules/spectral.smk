@@ -1,7 +1,10 @@
 # Closed form: top-d eigenpairs of the targets, W* = U_d Λ_d^(1/2), spectra, theory.
 
 
-rule solve_closed_form:
+include: "functions/spectral.smk"
+
+
+rule spectral_solve:
     input:
         target="results/{name}/stats/{target}.npy",
         vocab="results/{name}/corpus/vocab.tsv",
@@ -10,9 +13,9 @@ rule solve_closed_form:
         embedding="results/{name}/closed_form/{target}.npy",
         w2v="results/{name}/closed_form/{target}.w2v.txt",
     log:
-        "results/{name}/logs/solve_closed_form/{target}.log",
+        "results/{name}/logs/spectral_solve/{target}.log",
     benchmark:
-        "results/{name}/benchmarks/solve_closed_form/{target}.tsv"
+        "results/{name}/benchmarks/spectral_solve/{target}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: solve_threads()
@@ -31,15 +34,15 @@ rule solve_closed_form:
         " --w2v {output.w2v:q} > {log:q} 2>&1"
 
 
-rule tabulate_spectra:
+rule spectral_spectra:
     input:
         get_eigenpairs,
     output:
         "results/{name}/closed_form/spectra.csv",
     log:
-        "results/{name}/logs/tabulate_spectra/spectra.log",
+        "results/{name}/logs/spectral_spectra/spectra.log",
     benchmark:
-        "results/{name}/benchmarks/tabulate_spectra/spectra.tsv"
+        "results/{name}/benchmarks/spectral_spectra/spectra.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"
@@ -47,16 +50,16 @@ rule tabulate_spectra:
         "qwem spectral spectra {input:q} --out {output:q} > {log:q} 2>&1"
 
 
-rule predict_dynamics:
+rule spectral_theory:
     input:
         "results/{name}/closed_form/M_star.eig.npz",
     output:
         curves="results/{name}/closed_form/theory.csv",
         loss="results/{name}/closed_form/theory_loss.csv",
     log:
-        "results/{name}/logs/predict_dynamics/theory.log",
+        "results/{name}/logs/spectral_theory/theory.log",
     benchmark:
-        "results/{name}/benchmarks/predict_dynamics/theory.tsv"
+        "results/{name}/benchmarks/spectral_theory/theory.tsv"
     localrule: True
     conda:
         "../../envs/torch.yaml"

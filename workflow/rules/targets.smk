@@ -1,16 +1,19 @@
 # P_i, P_ij and the V x V targets: M*, PMI, PPMI, the SGNS target and G.
 
 
-rule compute_targets:
+include: "functions/targets.smk"
+
+
+rule targets_build:
     input:
         "results/{name}/cooccur/counts.npz",
     output:
         multiext("results/{name}/stats/", *TARGET_FILES),
         stats="results/{name}/stats/stats.json",
     log:
-        "results/{name}/logs/compute_targets/targets.log",
+        "results/{name}/logs/targets_build/targets.log",
     benchmark:
-        "results/{name}/benchmarks/compute_targets/targets.tsv"
+        "results/{name}/benchmarks/targets_build/targets.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:

@@ -1,15 +1,18 @@
 # Tokenise the text, choose the vocabulary, and write token shards.
 
 
-rule count_words:
+include: "functions/vocab.smk"
+
+
+rule vocab_count:
     input:
         "results/{name}/text/part-{part}.txt.gz",
     output:
         "results/{name}/corpus/wordcounts/part-{part}.tsv.gz",
     log:
-        "results/{name}/logs/count_words/{part}.log",
+        "results/{name}/logs/vocab_count/{part}.log",
     benchmark:
-        "results/{name}/benchmarks/count_words/{part}.tsv"
+        "results/{name}/benchmarks/vocab_count/{part}.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:
@@ -21,15 +24,15 @@ rule count_words:
         "qwem vocab count {input:q} {output:q} --digits {params.digits} > {log:q} 2>&1"
 
 
-rule build_vocab:
+rule vocab_build:
     input:
         get_word_counts,
     output:
         "results/{name}/corpus/vocab.tsv",
     log:
-        "results/{name}/logs/build_vocab/vocab.log",
+        "results/{name}/logs/vocab_build/vocab.log",
     benchmark:
-        "results/{name}/benchmarks/build_vocab/vocab.tsv"
+        "results/{name}/benchmarks/vocab_build/vocab.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:
@@ -41,7 +44,7 @@ rule build_vocab:
         "qwem vocab build {input:q} --out {output:q} --size {params.size} > {log:q} 2>&1"
 
 
-rule tokenize_part:
+rule vocab_tokenize:
     input:
         text="results/{name}/text/part-{part}.txt.gz",
         vocab="results/{name}/corpus/vocab.tsv",
@@ -50,9 +53,9 @@ rule tokenize_part:
         offsets="results/{name}/corpus/tokens/part-{part}.offsets.npy",
         info="results/{name}/corpus/tokens/part-{part}.json",
     log:
-        "results/{name}/logs/tokenize_part/{part}.log",
+        "results/{name}/logs/vocab_tokenize/{part}.log",
     benchmark:
-        "results/{name}/benchmarks/tokenize_part/{part}.tsv"
+        "results/{name}/benchmarks/vocab_tokenize/{part}.tsv"
     conda:
         "../../envs/cpu.yaml"
     resources:
@@ -66,15 +69,15 @@ rule tokenize_part:
         " --digits {params.digits} > {log:q} 2>&1"
 
 
-rule summarize_corpus:
+rule vocab_summarize:
     input:
-        get_token_infos,
+        token_files(".json"),
     output:
         "results/{name}/corpus/summary.json",
     log:
-        "results/{name}/logs/summarize_corpus/summary.log",
+        "results/{name}/logs/vocab_summarize/summary.log",
     benchmark:
-        "results/{name}/benchmarks/summarize_corpus/summary.tsv"
+        "results/{name}/benchmarks/vocab_summarize/summary.tsv"
     localrule: True
     conda:
         "../../envs/cpu.yaml"

@@ -1,13 +1,4 @@
-# Which training run feeds which figure or table, and the input functions of
-# the figure rules (plots.smk). Roles are declared in the config
-# (train.runs.<run>.roles, checked by qwem.config.run_roles), never guessed
-# from run names or settings.
-from qwem.config import run_roles
-
-PLOTS = config["plots"]
-# figure or table -> slot -> run, for the selected runs
-ROLES = run_roles(TRAIN["runs"], RUNS)
-# the small-init curves of Fig. 2, timed against the theory in tables/theory_time.*
+# Input functions, resources and products of the plots stage (plots.smk).
 TIMED_SLOTS = [s for s in ROLES["fig2"] if s.endswith("-small")]
 
 
@@ -19,11 +10,6 @@ def _run_file(run, name):
 def _key(slot):
     """A slot as a named-input key (qwem-small -> qwem_small)."""
     return slot.replace("-", "_")
-
-
-def keyed_options(option, values):
-    """``--<option> KEY=VALUE`` for each item of a mapping."""
-    return " ".join(f"--{option} {k}={v}" for k, v in values.items())
 
 
 def keyed_inputs(option, input, slots):
@@ -115,8 +101,9 @@ def overlap_preferences():
     return " ".join(f"--prefer {a}:{b}" for a, b in pairs if a and b)
 
 
-def get_figure_outputs():
-    """Figures and tables that the configured runs, roles and targets allow."""
+def plots_outputs():
+    """The plots stage's products: the figures and tables that the configured
+    runs, roles and targets allow."""
     figs = ["fig3", "fig4", "appendix_top1", "appendix_spectra"]
     figs += [f for f in ("fig1", "fig2") if ROLES[f]]
     if len(ROLES["ablation"]) >= 2:

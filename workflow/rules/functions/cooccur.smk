@@ -1,0 +1,23 @@
+# Input functions, resources and products of the cooccur stage (cooccur.smk).
+COOCCUR = config["cooccur"]
+
+
+def get_cooccurrence_parts(wildcards):
+    """Pair counts of every token shard."""
+    return [f"{RESULTS}/cooccur/part-{p}.npz" for p in corpus_parts()]
+
+
+def count_mem_mb(input_mb):
+    """Memory of one counting job: the packed triangle (dense) or the sparse buffers."""
+    dense = 4 * V * (V + 1) / 2**20
+    return int(min(dense, COOCCUR["max_memory_mb"]) + 30 * input_mb + 500)
+
+
+def merge_mem_mb(input_mb):
+    """Memory of the merge: the shards plus two merged levels (sorted-key merge)."""
+    return int(3 * input_mb + 500)
+
+
+def cooccur_outputs():
+    """The cooccur stage's product: the merged counts of the corpus."""
+    return [f"{RESULTS}/cooccur/counts.npz"]
