@@ -3,11 +3,18 @@
 Snakemake's ``validate`` does the validation and fills in defaults; when it
 fails, :func:`explain_errors` restates every violation in one line that names
 the key, the bad value and what is allowed. :func:`cross_check` adds the rules
-a JSON schema cannot express (``dim < vocab_size``, ...).
+a JSON schema cannot express (``dim < vocab_size``, lr breakpoints, ...): the
+two together refuse every value a stage would refuse, before any job runs.
+The schema's ``default:`` entries (with ``config/config.yaml``) are the only
+defaults of config-valued settings: library functions take them as arguments
+(:func:`schema_defaults` for a dataclass built from a partial dict).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +34,50 @@ ROLE_SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def load_schema(path: str | Path) -> dict[str, Any]:
-    """Read a YAML JSON-schema."""
+#: The config schema: with ``config/config.yaml`` the one place defaults live
+#: (the package is installed editable, so the checkout's file is found).
+SCHEMA_PATH = (
+    Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml"
+)
+
+
+#: The smallest d of the random-matrix sweep (``qwem evaluate rmt --d-min``).
+RMT_MIN_DIM = 4
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
+    """Read a YAML JSON-schema (by default the config schema, :data:`SCHEMA_PATH`)."""
     with open(path, encoding="utf-8") as fh:
         schema: dict[str, Any] = yaml.safe_load(fh)
     return schema
+
+
+@functools.cache
+def _config_schema() -> dict[str, Any]:
+    try:
+        return load_schema(SCHEMA_PATH)
+    except OSError as exc:
+        raise QwemConfigError(
+            f"the config schema {SCHEMA_PATH} cannot be read ({exc}); install qwem "
+            "from its checkout (pip install -e .), where the schema holds the defaults"
+        ) from exc
+
+
+def schema_defaults(*path: str) -> dict[str, Any]:
+    """The schema's ``default:`` of every key under the config section ``path``.
+
+    ``path`` names nested sections, ``*`` standing for any key of a mapping
+    section (``schema_defaults("train", "runs", "*")``: the defaults of a
+    training run). Keys without a default are left out; values are copies.
+    """
+    node = _config_schema()
+    for part in path:
+        node = node["additionalProperties"] if part == "*" else node["properties"][part]
+    return {
+        key: copy.deepcopy(spec["default"])
+        for key, spec in node.get("properties", {}).items()
+        if "default" in spec
+    }
 
 
 def _key(path: Any) -> str:
@@ -122,7 +168,91 @@ def cross_check(config: Mapping[str, Any]) -> list[str]:
             "'bundled' from corpus.sources"
         )
     train = config["train"]
-    problems += _role_claims(train["runs"], selected_runs(train))[1]
+    runs = selected_runs(train)
+    if unknown := sorted(set(runs) - set(train["runs"])):
+        problems.append(
+            f"train.select names runs that train.runs does not define: {unknown}; "
+            f"defined: {sorted(train['runs'])}"
+        )
+    runs = [r for r in runs if r in train["runs"]]
+    for run in runs:
+        problems += _run_problems(run, train["runs"][run], train["device"])
+    problems += _role_claims(train["runs"], runs)[1]
+    problems += _evaluate_problems(config, runs)
+    return problems
+
+
+def _run_problems(run: str, settings: Mapping[str, Any], device: str) -> list[str]:
+    """What :class:`qwem.train.TrainConfig` refuses beyond the schema's ranges."""
+    key = f"train.runs.{run}"
+    problems = []
+    lr = settings["lr"]
+    if isinstance(lr, list) and lr:
+        steps = [first for first, _ in lr]
+        if steps[0] != 0 or any(a >= b for a, b in itertools.pairwise(steps)):
+            problems.append(
+                f"config key '{key}.lr' is {lr!r}: the breakpoints' first steps must "
+                "start at 0 and strictly increase ([[0, rate], [later_step, rate], "
+                "...]); sort them, merge repeated steps, or start at step 0"
+            )
+    engine = settings.get("engine", "minibatch")
+    if engine != "sequential":
+        if settings.get("negative_samples", 1) != 1:
+            problems.append(
+                f"config key '{key}.negative_samples' is "
+                f"{settings['negative_samples']}: more than 1 negative per slot needs "
+                f"engine: sequential; set {key}.negative_samples to 1 or "
+                f"{key}.engine to sequential"
+            )
+    else:
+        if settings.get("shared_negatives", 0) != 0:
+            problems.append(
+                f"config key '{key}.shared_negatives' is "
+                f"{settings['shared_negatives']}: shared negatives are a minibatch "
+                f"product; set it to 0 or {key}.engine to minibatch"
+            )
+        if device.startswith("cuda"):
+            problems.append(
+                f"config key 'train.device' is {device!r} but {key}.engine is "
+                "sequential (a CPU loop); set train.device to auto or cpu, or "
+                f"{key}.engine to minibatch"
+            )
+    return problems
+
+
+def _evaluate_problems(config: Mapping[str, Any], runs: Sequence[str]) -> list[str]:
+    """Evaluation and random-matrix settings the stages would refuse."""
+    problems = []
+    dim, vocab_size = config["dim"], config["vocab_size"]
+    directions = config["evaluate"]["concepts"]["directions"]
+    if runs and directions > dim:
+        problems.append(
+            f"config key 'evaluate.concepts.directions' ({directions}) must not "
+            f"exceed 'dim' ({dim}): a trained embedding has dim PCA directions; "
+            "lower evaluate.concepts.directions"
+        )
+    reference = config["evaluate"]["bootstrap"]["reference"]
+    targets = config["spectral"]["targets"]
+    models = [*runs, "gensim", *(t for t in ("M_star", "ppmi", "pmi") if t in targets)]
+    if reference not in models:
+        problems.append(
+            f"evaluate.bootstrap.reference is {reference!r}, not a Table 1 model; "
+            f"choose one of {models}"
+        )
+    rmt = config["rmt"]
+    depth = min(rmt["dim"], vocab_size - 1)  # D, capped at V - 1
+    if depth < RMT_MIN_DIM:
+        problems.append(
+            f"config key 'rmt.dim' is {rmt['dim']} with vocab_size {vocab_size}: the "
+            f"random-matrix sweep starts at d = {RMT_MIN_DIM}, so min(rmt.dim, "
+            f"vocab_size - 1) must be >= {RMT_MIN_DIM}; raise rmt.dim or vocab_size"
+        )
+    elif not any(d <= depth for d in rmt["hist_dims"]):
+        problems.append(
+            f"config key 'rmt.hist_dims' ({rmt['hist_dims']}): none is <= D = "
+            f"min(rmt.dim, vocab_size - 1) = {depth}, so no Marchenko-Pastur panel "
+            "can be drawn; add a d <= D to rmt.hist_dims or raise rmt.dim"
+        )
     return problems
 
 

@@ -78,8 +78,8 @@ def timed(what: str) -> Iterator[dict[str, float]]:
         logger.info("%s took %.2f s", what, box["seconds"])
 
 
-def pick_device(requested: str = "auto") -> Any:
-    """'auto' means CUDA when PyTorch sees a GPU, else CPU; logs the choice."""
+def pick_device(requested: str) -> Any:
+    """``train.device``: 'auto' = CUDA when PyTorch sees a GPU, else CPU; logged."""
     import torch
 
     from qwem.errors import QwemConfigError

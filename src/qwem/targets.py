@@ -111,37 +111,37 @@ def normalisation(counts: PairCounts) -> dict[str, float]:
 
 
 @_target("P_ij")
-def _p(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def _p(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     return p_ij
 
 
 @_target("M_star")
-def m_star(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def m_star(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     """M* = 2 (P_ij - ν P_i P_j) / (P_ij + ν P_i P_j), the QWEM target."""
     outer = nu * np.outer(p_row, p_col)
     return 2.0 * (p_ij - outer) / (p_ij + outer)
 
 
 @_target("pmi")
-def pmi(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def pmi(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     """PMI = log(P_ij / (P_i P_j) + 1e-25) (a baseline: no ν)."""
     return np.log(p_ij / np.outer(p_row, p_col) + PMI_FLOOR)
 
 
 @_target("ppmi")
-def ppmi(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def ppmi(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     """PPMI = max(PMI, 0) (a baseline: no ν)."""
-    return np.maximum(pmi(p_ij, p_row, p_col), 0.0)
+    return np.maximum(pmi(p_ij, p_row, p_col, nu), 0.0)
 
 
 @_target("sgns")
-def sgns_target(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def sgns_target(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     """log(P_ij / (ν P_i P_j) + e^-5), the omniscient SGNS target."""
     return np.log(p_ij / (nu * np.outer(p_row, p_col)) + SGNS_SHIFT)
 
 
 @_target("G")
-def g_matrix(p_ij: F64, p_row: F64, p_col: F64, nu: float = 1.0) -> F64:
+def g_matrix(p_ij: F64, p_row: F64, p_col: F64, nu: float) -> F64:
     """G = P_ij + ν P_i P_j."""
     return p_ij + nu * np.outer(p_row, p_col)
 

@@ -68,6 +68,7 @@ def _full(counts: cooccur.PairCounts) -> tuple[NDArray[np.int64], NDArray[np.int
 def _count(docs: list[list[int]], vocab_size: int, **kw: Any) -> cooccur.PairCounts:
     tokens, offsets = _corpus(docs)
     kw.setdefault("max_memory_mb", BIG_MB)
+    kw.setdefault("method", "auto")
     return cooccur.count(tokens, offsets, vocab_size=vocab_size, **kw)
 
 
@@ -189,6 +190,7 @@ def test_deleted_words_bring_neighbours_together(tmp_path: Path) -> None:
         context_length=3,
         weighting="linear",
         max_memory_mb=BIG_MB,
+        method="auto",
     )
     C, N = _full(counts)
     # alpha and beta are now adjacent: distance 1, weight L = 3
@@ -384,6 +386,7 @@ def test_too_small_memory_cap_names_the_key() -> None:
             context_length=2,
             weighting="flat",
             max_memory_mb=1e-9,
+            method="auto",
         )
 
 
@@ -426,6 +429,7 @@ def test_bad_offsets_say_regenerate(offsets: list[int], message: str) -> None:
             context_length=1,
             weighting="flat",
             max_memory_mb=BIG_MB,
+            method="auto",
         )
 
 

@@ -24,7 +24,12 @@ HALF = len(DATA) // 2
 SHA256 = hashlib.sha256(DATA).hexdigest()
 SHA1 = hashlib.sha1(DATA).hexdigest()
 # Tiny backoff and chunks: retries cost milliseconds and drops land mid-stream.
-FAST: dict[str, Any] = {"backoff_s": 0.01, "timeout_s": 5.0, "chunk_bytes": 8192}
+FAST: dict[str, Any] = {
+    "retries": 5,
+    "backoff_s": 0.01,
+    "timeout_s": 5.0,
+    "chunk_bytes": 8192,
+}
 
 
 @dataclass
@@ -223,7 +228,7 @@ def test_persistent_drops_exhaust_retries(server: Server, tmp_path: Path) -> Non
     server.behaviour.drops = 100
     dest = tmp_path / "data.bin"
     with pytest.raises(QwemDownloadError, match=r"after 3 attempts.*resumes"):
-        download(server.url, dest, retries=2, **FAST)
+        download(server.url, dest, **{**FAST, "retries": 2})
     assert not dest.exists()
     # The bytes received are kept, so a rerun resumes instead of starting over.
     part = Path(f"{dest}.part").read_bytes()

@@ -141,20 +141,22 @@ def test_is_disambiguation(title: str, text: str, expected: bool) -> None:
 
 def test_extract_dump_writes_kept_articles_and_counts(tmp_path: Path) -> None:
     out = tmp_path / "wiki.txt"
-    stats = extract_dump(TINY, out, min_article_words=10)
+    stats = extract_dump(TINY, out, min_article_words=10, threads=1)
     assert out.read_text(encoding="utf-8") == f"{ISLAND}\n{NORTH_SEA}\n"
     assert _stats_counts(stats) == TINY_COUNTS
 
 
 def test_min_article_words_zero_keeps_short_articles(tmp_path: Path) -> None:
-    stats = extract_dump(TINY, tmp_path / "wiki.txt", min_article_words=0)
+    stats = extract_dump(TINY, tmp_path / "wiki.txt", min_article_words=0, threads=1)
     assert (stats.kept, stats.too_short) == (3, 0)
 
 
 def test_bz2_multistream_gives_the_same_text_as_xml(tmp_path: Path) -> None:
     packed = _bz2_multistream(TINY, tmp_path / "tiny.xml.bz2")
-    extract_dump(TINY, tmp_path / "plain.txt.gz", min_article_words=10)
-    stats = extract_dump(packed, tmp_path / "bz2.txt.gz", min_article_words=10)
+    extract_dump(TINY, tmp_path / "plain.txt.gz", min_article_words=10, threads=1)
+    stats = extract_dump(
+        packed, tmp_path / "bz2.txt.gz", min_article_words=10, threads=1
+    )
     plain = gzip.decompress((tmp_path / "plain.txt.gz").read_bytes())
     assert gzip.decompress((tmp_path / "bz2.txt.gz").read_bytes()) == plain
     assert plain.decode("utf-8") == f"{ISLAND}\n{NORTH_SEA}\n"
@@ -172,7 +174,7 @@ def test_two_processes_give_byte_identical_output(
 
 
 def test_extract_articles_streams_lines_and_final_stats() -> None:
-    lines, stats = extract_articles(TINY, min_article_words=10)
+    lines, stats = extract_articles(TINY, min_article_words=10, threads=1)
     assert list(lines) == [ISLAND, NORTH_SEA]
     assert _stats_counts(stats()) == TINY_COUNTS
 
@@ -206,26 +208,29 @@ def test_malformed_xml_names_the_file(tmp_path: Path) -> None:
     half.write_bytes(data[: len(data) // 2])
     out = tmp_path / "wiki.txt"
     with pytest.raises(QwemInputError, match=r"half\.xml: malformed XML"):
-        extract_dump(half, out, min_article_words=10)
+        extract_dump(half, out, min_article_words=10, threads=1)
     assert not out.exists()
 
 
 def test_missing_dump_and_dump_without_pages(tmp_path: Path) -> None:
     with pytest.raises(QwemInputError, match=r"nothere\.xml\.bz2: dump file not found"):
         extract_dump(
-            tmp_path / "nothere.xml.bz2", tmp_path / "o.txt", min_article_words=1
+            tmp_path / "nothere.xml.bz2",
+            tmp_path / "o.txt",
+            min_article_words=1,
+            threads=1,
         )
     empty = tmp_path / "empty.xml"
     empty.write_text('<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/"/>')
     with pytest.raises(QwemInputError, match=r"empty\.xml: no <page> elements"):
-        extract_dump(empty, tmp_path / "o.txt", min_article_words=1)
+        extract_dump(empty, tmp_path / "o.txt", min_article_words=1, threads=1)
     assert not (tmp_path / "o.txt").exists()
 
 
 def test_negative_min_article_words_names_the_config_key(tmp_path: Path) -> None:
     out = tmp_path / "wiki.txt"
     with pytest.raises(QwemConfigError, match=r"corpus\.min_article_words.*-1"):
-        extract_dump(TINY, out, min_article_words=-1)
+        extract_dump(TINY, out, min_article_words=-1, threads=1)
     assert not out.exists()
 
 

@@ -18,6 +18,8 @@ from qwem.errors import QwemConfigError, QwemInputError
 from qwem.plots.dynamics import RunData
 from qwem.plots.traces import choose_snapshots, theory_at
 
+# fig4's options as the shipped config sets them (plots.mp_family, ...)
+FIG4 = {"family": "past-tense", "min_pairs": 30, "modes": 30, "bins": 15}
 LAM = np.array([9.0, 4.0, 1.0])
 
 
@@ -84,7 +86,9 @@ def test_fig1_and_snapshots() -> None:
         init=1e-12,
     )
     words = [f"w{i}" for i in range(30)]
-    fig = plots.fig1_dynamics(run, None, _theory(), words, modes=3, among=20)
+    fig = plots.fig1_dynamics(
+        run, None, _theory(), words, modes=3, n_labels=8, among=20
+    )
     assert len(fig.axes) == 10
     assert _with_data(fig) == 5
     sv_ax = fig.axes[1]
@@ -100,7 +104,9 @@ def test_fig1_labels_a_panel_with_the_rank_it_shows() -> None:
     chosen = choose_snapshots(_trace(), [0, 150, 350, 400])
     run = RunData("QWEM", _trace(), final=np.eye(4), init=1e-12)
     run.snapshots = [(s, np.eye(4)) for s in chosen]
-    fig = plots.fig1_dynamics(run, None, _theory(), list("abcd"), modes=3, among=4)
+    fig = plots.fig1_dynamics(
+        run, None, _theory(), list("abcd"), modes=3, n_labels=8, among=4
+    )
     titles = [ax.get_title() for ax in fig.axes[2:5]]
     assert "(no snapshot at rank 2)" in " ".join(titles)
 
@@ -137,7 +143,7 @@ def test_concepts_overlap_spectra() -> None:
     concepts = pd.DataFrame(
         rows, columns=["basis", "direction", "sign", "rank", "word", "value"]
     )
-    assert _with_data(plots.fig3_concepts(concepts)) == 1
+    assert _with_data(plots.fig3_concepts(concepts, directions=5, words=10)) == 1
     ij = [
         (a, b, i, j, float(i == j))
         for a, b in (("sgns_large", "qwem_large"), ("ppmi", "sgns_large"))
@@ -147,13 +153,16 @@ def test_concepts_overlap_spectra() -> None:
     ov = pd.DataFrame(ij, columns=["model_a", "model_b", "i", "j", "overlap"])
     from qwem.plots.concepts import overlap_pairs
 
-    assert overlap_pairs(ov) == [("sgns_large", "qwem_large"), ("ppmi", "sgns_large")]
-    pairs = overlap_pairs(ov, [("sgns_large", "ppmi"), ("a", "b")])
+    assert overlap_pairs(ov, n=2) == [
+        ("sgns_large", "qwem_large"),
+        ("ppmi", "sgns_large"),
+    ]
+    pairs = overlap_pairs(ov, [("sgns_large", "ppmi"), ("a", "b")], n=2)
     assert pairs == [("sgns_large", "ppmi"), ("sgns_large", "qwem_large")]
     assert _with_data(plots.appendix_overlap(ov, pairs)) == 2
     k = np.arange(1, 11)
     spectra = pd.DataFrame({"target": "M_star", "k": k, "eigenvalue": k**-0.6})
-    fig = plots.appendix_spectra(spectra)
+    fig = plots.appendix_spectra(spectra, slope=-0.6)
     assert fig.axes[0].get_xscale() == "log" and len(fig.axes[0].lines) == 2
     assert "k^{-0.60}" in fig.axes[0].get_legend().get_texts()[0].get_text()
 
@@ -209,7 +218,7 @@ def _rmt_tables(
 
 def test_rmt_figures() -> None:
     spectra, density, fits, loc, sweep = _rmt_tables({"past-tense": 40, "family": 8})
-    fig = plots.fig4_rmt(spectra, density, fits, loc, sweep, min_pairs=30)
+    fig = plots.fig4_rmt(spectra, density, fits, loc, sweep, **FIG4)
     assert _with_data(fig) == 6
     assert fig.axes[0].get_title() == "past-tense, d = 128, N = 40 pairs"
     assert max(p.get_x() for p in fig.axes[2].patches) < 30
@@ -234,7 +243,7 @@ def test_mp_panels_need_enough_pairs() -> None:
 
 def test_fig4_without_a_family_of_enough_pairs_says_so() -> None:
     tables = _rmt_tables({"past-tense": 15, "family": 8})
-    fig = plots.fig4_rmt(*tables, min_pairs=30)
+    fig = plots.fig4_rmt(*tables, **FIG4)
     note = fig.axes[0].texts[0].get_text()
     assert "Marchenko-Pastur panels omitted" in note and "N = 15" in note
     assert not fig.axes[0].patches  # no histogram

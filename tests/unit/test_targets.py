@@ -22,11 +22,11 @@ EPS = np.finfo(np.float64).eps  # 2^-52
 #: every target, by file stem, as a function of full matrices (P_ij, P_i)
 FULL = {
     "P_ij": lambda p, p_i: p,
-    "M_star": lambda p, p_i: targets.m_star(p, p_i, p_i),
-    "pmi": lambda p, p_i: targets.pmi(p, p_i, p_i),
-    "ppmi": lambda p, p_i: targets.ppmi(p, p_i, p_i),
-    "sgns": lambda p, p_i: targets.sgns_target(p, p_i, p_i),
-    "G": lambda p, p_i: targets.g_matrix(p, p_i, p_i),
+    "M_star": lambda p, p_i: targets.m_star(p, p_i, p_i, 1.0),
+    "pmi": lambda p, p_i: targets.pmi(p, p_i, p_i, 1.0),
+    "ppmi": lambda p, p_i: targets.ppmi(p, p_i, p_i, 1.0),
+    "sgns": lambda p, p_i: targets.sgns_target(p, p_i, p_i, 1.0),
+    "G": lambda p, p_i: targets.g_matrix(p, p_i, p_i, 1.0),
 }
 
 
@@ -42,6 +42,7 @@ def _count(
         context_length=context_length,
         weighting=weighting,
         max_memory_mb=BIG_MB,
+        method="auto",
     )
 
 
@@ -72,7 +73,7 @@ def test_hand_computed_probabilities_and_targets() -> None:
     # M* = 2 (a - b) / (a + b): (0,0) -8/4 = -2, (0,1) -4/14 = -2/7,
     # (0,2) 12/18 = 2/3, (1,1) 4/34 = 2/17, (1,2) 0/24 = 0, (2,2) 6/21 = 2/7
     expected_m = np.array([[-2, -2 / 7, 2 / 3], [-2 / 7, 2 / 17, 0], [2 / 3, 0, 2 / 7]])
-    m = targets.m_star(p, p_i, p_i)
+    m = targets.m_star(p, p_i, p_i, 1.0)
     # |dM*/d log P_ij| = |dM*/d log P_iP_j| = 4 P_ij P_iP_j / G^2 <= 1, so M* is
     # off by at most the relative rounding of P_ij (1 op) and P_iP_j (3 ops)
     # plus the final 3 ops: <= 7 * 2^-53 absolute, hence atol 1e-15 (needed for
@@ -80,10 +81,10 @@ def test_hand_computed_probabilities_and_targets() -> None:
     np.testing.assert_allclose(m, expected_m, rtol=1e-15, atol=1e-15)
     np.testing.assert_array_equal(m, m.T)
 
-    pmi = targets.pmi(p, p_i, p_i)
-    ppmi = targets.ppmi(p, p_i, p_i)
-    sgns = targets.sgns_target(p, p_i, p_i)
-    g = targets.g_matrix(p, p_i, p_i)
+    pmi = targets.pmi(p, p_i, p_i, 1.0)
+    ppmi = targets.ppmi(p, p_i, p_i, 1.0)
+    sgns = targets.sgns_target(p, p_i, p_i, 1.0)
+    g = targets.g_matrix(p, p_i, p_i, 1.0)
     # unseen pair (0, 0): the floors, exactly
     assert pmi[0, 0] == np.log(1e-25)  # 0 / (P_0 P_0) + 1e-25, about -57.6
     assert ppmi[0, 0] == 0.0
@@ -136,11 +137,11 @@ def test_pmi_and_m_star_of_an_independent_distribution_are_zero() -> None:
     p_i = targets.unigram_probs(counts.unigram)
     np.testing.assert_allclose(p, np.outer(p_i, p_i), rtol=1e-14)  # few roundings
     # atol 1e-12 (issue's bound): a handful of roundings give ~1e-15
-    np.testing.assert_allclose(targets.pmi(p, p_i, p_i), 0.0, atol=1e-12)
-    np.testing.assert_allclose(targets.m_star(p, p_i, p_i), 0.0, atol=1e-12)
-    np.testing.assert_allclose(targets.ppmi(p, p_i, p_i), 0.0, atol=1e-12)
+    np.testing.assert_allclose(targets.pmi(p, p_i, p_i, 1.0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(targets.m_star(p, p_i, p_i, 1.0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(targets.ppmi(p, p_i, p_i, 1.0), 0.0, atol=1e-12)
     np.testing.assert_allclose(
-        targets.sgns_target(p, p_i, p_i), np.log1p(np.exp(-5.0)), atol=1e-12
+        targets.sgns_target(p, p_i, p_i, 1.0), np.log1p(np.exp(-5.0)), atol=1e-12
     )
 
 
@@ -163,7 +164,7 @@ def test_targets_are_symmetric_bounded_and_p_sums_as_expected(
         assert out.shape == (vocab_size, vocab_size), name
         np.testing.assert_array_equal(out, out.T, err_msg=name)  # exactly
         assert np.isfinite(out).all(), name
-    m = targets.m_star(p, p_i, p_i)
+    m = targets.m_star(p, p_i, p_i, 1.0)
     assert m.min() >= -2.0 and m.max() <= 2.0
     # sum P = sum_k w_k n_k / (mean w * sum_k n_k), from document lengths alone
     offsets = np.cumsum([0] + [len(doc) for doc in docs])

@@ -98,6 +98,7 @@ def _probs(
         context_length=L,
         weighting=weighting,
         max_memory_mb=BIG_MB,
+        method="auto",
     )
     return targets.unigram_probs(counts.unigram), targets.pair_probs(counts)
 
@@ -156,9 +157,11 @@ def _cfg(**kw: Any) -> TrainConfig:
         "trace_every": 10,
         "checkpoints": 4,
         "singular_values": 3,
+        "trace_log_points": 0,
+        "state_every": 1000,
         "name": "tiny",
     }
-    return TrainConfig(**{**base, **kw})
+    return TrainConfig.from_dict({**base, **kw})
 
 
 def _expected_loss(
@@ -436,8 +439,8 @@ def test_shared_negatives_cut_the_gradient_variance() -> None:
 
 def test_qwem_omniscient_expected_loss_is_the_frobenius_distance_to_m_star() -> None:
     p_i_np, p_ij_np = _probs(_small_docs(), V)
-    m_star = torch.as_tensor(targets.m_star(p_ij_np, p_i_np, p_i_np))
-    G = torch.as_tensor(targets.g_matrix(p_ij_np, p_i_np, p_i_np))
+    m_star = torch.as_tensor(targets.m_star(p_ij_np, p_i_np, p_i_np, 1.0))
+    G = torch.as_tensor(targets.g_matrix(p_ij_np, p_i_np, p_i_np, 1.0))
     p_i, p_ij = torch.as_tensor(p_i_np), torch.as_tensor(p_ij_np)
     psi = _reweighting("omniscient", p_i, p_ij, subsample=1e-5)
     mean_g = G.mean().item()
@@ -565,7 +568,7 @@ def test_shared_contexts_are_unbiased(negatives: str) -> None:
 def test_expected_gradient_descent_learns_the_top_eigenspace_of_m_star() -> None:
     docs, n = _topical_docs()
     p_i_np, p_ij_np = _probs(docs, n)
-    m_star = targets.m_star(p_ij_np, p_i_np, p_i_np)
+    m_star = targets.m_star(p_ij_np, p_i_np, p_i_np, 1.0)
     lam, U = np.linalg.eigh(m_star)
     lam, U = lam[::-1], np.ascontiguousarray(U[:, ::-1])
     d = 3

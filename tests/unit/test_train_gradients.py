@@ -66,6 +66,7 @@ def _corpus(docs: list[list[int]], V: int) -> loop.Corpus:
         context_length=L,
         weighting="linear",
         max_memory_mb=1e6,
+        method="auto",
     )
     p_i = targets.unigram_probs(counts.unigram)
     return loop.Corpus(tokens, offsets, p_i, targets.pair_probs(counts), L, "linear")
@@ -116,9 +117,13 @@ def _cfg(scheme: str, loss: str, nu: float, **kw: object) -> TrainConfig:
         "seed": 5,
         "device": "cpu",
         "subsample": T_SUB,
+        "trace_every": 100,
+        "trace_log_points": 0,
+        "checkpoints": 12,
+        "state_every": 1000,
         "name": "grad",
     }
-    return TrainConfig(**{**base, **kw})  # type: ignore[arg-type]
+    return TrainConfig.from_dict({**base, **kw})
 
 
 def _sequential_gradients(

@@ -61,22 +61,25 @@ def run(
     pairs = demo_m_star_pairs(corpus, dim)
     lam = pairs.values
     w_star = pairs.vectors * np.sqrt(lam)  # distinct singular values: top-k = U_k
-    cfg = TrainConfig(
-        loss="qwem",
-        reweighting="omniscient",
-        negative_weight=1.0,
-        init=1e-12,
-        lr=schedule,
-        batch_size=batch,
-        shared_negatives=shared,
-        steps=steps,
-        dim=dim,
-        seed=0,
-        dtype="float32",
-        trace_every=250,
-        checkpoints=40,
-        state_every=5_000,
-        name="convergence",
+    cfg = TrainConfig.from_dict(
+        {
+            "loss": "qwem",
+            "reweighting": "omniscient",
+            "negative_weight": 1.0,
+            "init": 1e-12,
+            "lr": schedule,
+            "batch_size": batch,
+            "shared_negatives": shared,
+            "steps": steps,
+            "dim": dim,
+            "seed": 0,
+            "dtype": "float32",
+            "trace_every": 250,
+            "trace_log_points": 0,
+            "checkpoints": 40,
+            "state_every": 5_000,
+            "name": "convergence",
+        }
     )
     out_dir = BENCH_DIR / "convergence"
     shutil.rmtree(out_dir, ignore_errors=True)

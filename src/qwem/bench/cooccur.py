@@ -90,6 +90,7 @@ def demo_corpus(
             context_length=context_length,
             weighting="linear",
             max_memory_mb=1e9,
+            method="auto",
         ),
     )
 
@@ -100,7 +101,12 @@ def _in_process(
     pairs, _ = cooccur.pair_totals(off, L, "linear")
     small = (tok[:1000], np.array([0, 1000], np.int64))
     cooccur.count(
-        *small, vocab_size=V, context_length=L, weighting="linear", max_memory_mb=1e9
+        *small,
+        vocab_size=V,
+        context_length=L,
+        weighting="linear",
+        max_memory_mb=1e9,
+        method="auto",
     )  # compile outside the timing
     kernels.baseline_float64(*small, L, np.zeros((V, V)), np.zeros((V, V)))
     contenders = (

@@ -41,17 +41,19 @@ def run(*, vocab_size: int = 5_000, dim: int = 100, draws: int = 200) -> Path:
     past = U[:, dim:]  # (V, PAST_D)
     rows: list[dict[str, Any]] = []
     for batch, shared in CASES:
-        cfg = TrainConfig(
-            loss="qwem",
-            reweighting="omniscient",
-            negative_weight=1.0,
-            init=1e-12,
-            lr=((0, 1.0),),
-            batch_size=batch,
-            shared_negatives=shared,
-            steps=draws,
-            dim=dim,
-            seed=0,
+        cfg = TrainConfig.from_dict(
+            {
+                "loss": "qwem",
+                "reweighting": "omniscient",
+                "negative_weight": 1.0,
+                "init": 1e-12,
+                "lr": 1.0,
+                "batch_size": batch,
+                "shared_negatives": shared,
+                "steps": draws,
+                "dim": dim,
+                "seed": 0,
+            }
         )
         psi, sampler = sampling(corpus, cfg, device, dt)
         gen = torch.Generator(device).manual_seed(0)

@@ -26,7 +26,7 @@ def demo_m_star(vocab_size: int, context_length: int) -> np.ndarray:
     """M* of the bundled corpus at this vocabulary size, float64 (V, V)."""
     _, _, counts = demo_corpus(vocab_size, context_length)
     p_i = targets.unigram_probs(counts.unigram)
-    return targets.m_star(targets.pair_probs(counts), p_i, p_i)
+    return targets.m_star(targets.pair_probs(counts), p_i, p_i, 1.0)
 
 
 def run(*, vocab_size: int = 10_000, dim: int = 200, tol: float = 1e-8) -> Path:

@@ -89,8 +89,8 @@ def demo_training_corpus(vocab_size: int) -> Corpus:
 def demo_m_star_pairs(corpus: Corpus, k: int) -> spectral.Eigenpairs:
     """The top-k eigenpairs of the demo corpus's M* (residuals <= 1e-10 λ_1)."""
     assert corpus.p_ij is not None
-    m_star = targets.m_star(corpus.p_ij, corpus.p_i, corpus.p_i)
-    return spectral.top_eigenpairs(m_star, k, seed=0, tol=1e-10)
+    m_star = targets.m_star(corpus.p_ij, corpus.p_i, corpus.p_i, 1.0)
+    return spectral.top_eigenpairs(m_star, k, method="auto", seed=0, tol=1e-10)
 
 
 def _config(
@@ -103,19 +103,21 @@ def _config(
     engine: str = "minibatch",
 ) -> TrainConfig:
     """A timed case's settings (d = 200, init 0.1)."""
-    return TrainConfig(
-        loss=loss,
-        reweighting=scheme,
-        negative_weight=1.0,
-        init=0.1,
-        lr=((0, 1.0),),
-        batch_size=batch,
-        shared_negatives=shared,
-        steps=steps,
-        dim=200,
-        seed=0,
-        dtype=dtype,
-        engine=engine,
+    return TrainConfig.from_dict(
+        {
+            "loss": loss,
+            "reweighting": scheme,
+            "negative_weight": 1.0,
+            "init": 0.1,
+            "lr": 1.0,
+            "batch_size": batch,
+            "shared_negatives": shared,
+            "steps": steps,
+            "dim": 200,
+            "seed": 0,
+            "dtype": dtype,
+            "engine": engine,
+        }
     )
 
 

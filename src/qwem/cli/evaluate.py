@@ -174,7 +174,14 @@ def cmd_fetch_men(a: argparse.Namespace) -> None:
 
     raw = a.out.with_name(a.out.name + ".download")
     try:
-        download(a.url, raw, sha256=a.sha256, retries=a.retries, timeout_s=a.timeout)
+        download(
+            a.url,
+            raw,
+            sha256=a.sha256,
+            retries=a.retries,
+            timeout_s=a.timeout,
+            backoff_s=2.0,
+        )
     except QwemChecksumError:
         raise  # the source answered with other bytes: an error, not "offline"
     except QwemDownloadError as exc:

@@ -184,7 +184,7 @@ def count(
     context_length: int,
     weighting: str,
     max_memory_mb: float,
-    method: str = "auto",
+    method: str,
     chunk_tokens: int | None = None,
 ) -> PairCounts:
     """Count the pairs of one token shard exactly.

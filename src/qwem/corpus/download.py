@@ -140,9 +140,9 @@ def download(
     sha1: str | None = None,
     sha256: str | None = None,
     size: int | None = None,
-    retries: int = 5,
-    backoff_s: float = 2.0,
-    timeout_s: float = 60.0,
+    retries: int,
+    backoff_s: float,
+    timeout_s: float,
     chunk_bytes: int = 1 << 20,
     desc: str | None = None,
 ) -> DownloadResult:
@@ -155,9 +155,11 @@ def download(
         sha1, sha256: expected hex digests (any case), checked when given.
         size: expected size in bytes, checked against Content-Length too.
         retries: retries after the first attempt (at most ``retries + 1``
-            requests).
-        backoff_s: the k-th retry (k = 0, 1, ...) waits ``backoff_s * 2**k`` s.
-        timeout_s: socket timeout of each connect and read, in seconds.
+            requests); ``corpus.download.retries`` for corpus downloads.
+        backoff_s: the k-th retry (k = 0, 1, ...) waits ``backoff_s * 2**k`` s
+            (``corpus.download.backoff_s``).
+        timeout_s: socket timeout of each connect and read, in seconds
+            (``corpus.download.timeout_s``).
         chunk_bytes: bytes read per step (progress and hashing granularity).
         desc: progress-bar label; defaults to the file name.
     Returns:

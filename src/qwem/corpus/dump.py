@@ -337,7 +337,7 @@ def _candidates(pages: Iterable[Page], tally: _Tally) -> Iterator[tuple[str, str
 
 
 def extract_articles(
-    path: str | Path, *, min_article_words: int, threads: int = 1
+    path: str | Path, *, min_article_words: int, threads: int
 ) -> tuple[Iterator[str], Callable[[], ExtractStats]]:
     """Stream the kept articles of a dump as plain-text lines.
 
@@ -405,7 +405,7 @@ def _keep(
 
 
 def extract_dump(
-    path: str | Path, out: str | Path, *, min_article_words: int, threads: int = 1
+    path: str | Path, out: str | Path, *, min_article_words: int, threads: int
 ) -> ExtractStats:
     """Write the kept articles of a dump to ``out``, one per line.
 

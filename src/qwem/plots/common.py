@@ -93,7 +93,7 @@ def sv_columns(trace: pd.DataFrame) -> list[str]:
 
 
 def save_figure(
-    fig: Figure, png: str | Path | None, pdf: str | Path | None, *, dpi: int = 150
+    fig: Figure, png: str | Path | None, pdf: str | Path | None, *, dpi: int
 ) -> None:
     """Write a figure as PNG and/or PDF, each atomically, then close it.
 

@@ -13,9 +13,7 @@ from matplotlib.ticker import MaxNLocator
 from qwem.plots.common import new_figure, not_available
 
 
-def concept_table(
-    concepts: pd.DataFrame, directions: int = 5, words: int = 10
-) -> pd.DataFrame:
+def concept_table(concepts: pd.DataFrame, directions: int, words: int) -> pd.DataFrame:
     """Word lists of the top directions: rows '+1..+n', '−1..−n', one column each.
 
     Args:
@@ -40,7 +38,7 @@ def concept_table(
 
 
 def fig3_concepts(
-    concepts: pd.DataFrame, *, directions: int = 5, words: int = 10, title: str = "M*"
+    concepts: pd.DataFrame, *, directions: int, words: int, title: str = "M*"
 ) -> Figure:
     """Fig. 3: the most positive and most negative words of the top eigenvectors.
 
@@ -80,7 +78,7 @@ def fig3_concepts(
 
 
 def overlap_pairs(
-    overlap: pd.DataFrame, wanted: Sequence[tuple[str, str]] = (), n: int = 2
+    overlap: pd.DataFrame, wanted: Sequence[tuple[str, str]] = (), *, n: int
 ) -> list[tuple[str, str]]:
     """Model pairs to show: the wanted ones present (either order), then the first.
 
@@ -184,7 +182,7 @@ def spectrum_slopes(spectra: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "k_min", "k_max", "points", "slope"])
 
 
-def appendix_spectra(spectra: pd.DataFrame, *, slope: float = -0.6) -> Figure:
+def appendix_spectra(spectra: pd.DataFrame, *, slope: float) -> Figure:
     """Positive eigenvalues vs k of each target on log–log axes, fitted slopes.
 
     Args:

@@ -155,9 +155,9 @@ def fig1_dynamics(
     theory: pd.DataFrame,
     words: Sequence[str],
     *,
-    modes: int = 10,
-    n_labels: int = 8,
-    among: int = 1000,
+    modes: int,
+    n_labels: int,
+    among: int,
 ) -> Figure:
     """Fig. 1: QWEM (top) vs word2vec (bottom): loss, singular values, embeddings.
 
@@ -233,7 +233,7 @@ def fig2_rescaled(
     theory: pd.DataFrame,
     runs: Mapping[str, tuple[pd.DataFrame, float]],
     *,
-    modes: int = 10,
+    modes: int,
 ) -> Figure:
     """Fig. 2: singular values vs t/τ₁ for word2vec, QWEM and theory.
 
@@ -260,7 +260,7 @@ def fig2_rescaled(
 
 
 def appendix_ablation(
-    traces: Mapping[str, pd.DataFrame | None], *, modes: int = 10
+    traces: Mapping[str, pd.DataFrame | None], *, modes: int
 ) -> Figure:
     """Ablation grid: singular values vs t for the four loss/reweighting settings.
 

@@ -133,10 +133,10 @@ def fig4_rmt(
     localisation: pd.DataFrame,
     sweep: pd.DataFrame,
     *,
-    family: str = "past-tense",
-    min_pairs: int = 30,
-    modes: int = 30,
-    bins: int = 15,
+    family: str,
+    min_pairs: int,
+    modes: int,
+    bins: int,
 ) -> Figure:
     """Fig. 4: MP fits, localisation bars, SNR vs d and accuracy vs d.
 

@@ -84,18 +84,18 @@ def top_eigenpairs(
     M: F64,
     d: int,
     *,
-    method: str = "auto",
-    seed: int = 0,
-    tol: float = 1e-10,
+    method: str,
+    seed: int,
+    tol: float,
 ) -> Eigenpairs:
     """The d algebraically largest eigenpairs of a symmetric matrix.
 
     Args:
         M: (V, V) float64, symmetric.
         d: number of eigenpairs, 1 <= d < V.
-        method: one of :data:`METHODS`.
-        seed: seeds the random start of the iterative methods.
-        tol: iterative methods stop when every residual is below
+        method: one of :data:`METHODS` (``spectral.solver``).
+        seed: seeds the random start of the iterative methods (``seed``).
+        tol: (``spectral.tol``) iterative methods stop when every residual is below
             ``tol * |λ_1|`` (the accuracy bar; |λ_1| the largest magnitude
             among the top d eigenvalues).
     """

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from qwem.config import schema_defaults
 from qwem.errors import QwemConfigError
 
 LOSSES = ("qwem", "sgns")
@@ -17,6 +18,9 @@ SCHEDULES = ("step", "linear", "geometric")
 @dataclass(frozen=True)
 class TrainConfig:
     """One run (config key ``train.runs.<run>``; defaults live in the schema).
+
+    Every setting is required here; :meth:`from_dict` fills the ones a dict
+    leaves out from ``workflow/schemas/config.schema.yaml``.
 
     Attributes:
         loss: ``qwem`` (-x + x^2/4 | x + x^2/4) or ``sgns``
@@ -67,18 +71,18 @@ class TrainConfig:
     steps: int
     dim: int
     seed: int
-    dtype: str = "float64"
-    device: str = "auto"
-    engine: str = "minibatch"
-    negative_samples: int = 1
-    lr_schedule: str = "step"
-    subsample: float = 1e-5
-    shared_negatives: int = 0
-    trace_every: int = 100
-    trace_log_points: int = 0
-    checkpoints: int = 12
-    state_every: int = 1000
-    singular_values: int = 20
+    dtype: str
+    device: str
+    engine: str
+    negative_samples: int
+    lr_schedule: str
+    subsample: float
+    shared_negatives: int
+    trace_every: int
+    trace_log_points: int
+    checkpoints: int
+    state_every: int
+    singular_values: int
     name: str = field(default="run")
 
     def __post_init__(self) -> None:
@@ -188,8 +192,19 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        """Build from a (config or JSON) dict; ``lr`` may be a number or pairs."""
-        d = dict(d)
+        """Build from a (config or JSON) dict; ``lr`` may be a number or pairs.
+
+        Keys ``d`` leaves out take the config schema's defaults, as the
+        workflow's validation fills them in: a run's own (``train.runs.<run>``)
+        over the ``train`` section's over the top level's (``dim``, ``seed``).
+        The schema is the only place these defaults live.
+        """
+        defaults = {
+            **schema_defaults(),
+            **schema_defaults("train"),
+            **schema_defaults("train", "runs", "*"),
+        }
+        d = {**{k: v for k, v in defaults.items() if k in _FIELDS}, **d}
         lr = d["lr"]
         d["lr"] = (
             ((0, float(lr)),)
@@ -197,3 +212,6 @@ class TrainConfig:
             else tuple((int(a), float(b)) for a, b in lr)
         )
         return cls(**d)
+
+
+_FIELDS = frozenset(f.name for f in fields(TrainConfig))

@@ -338,7 +338,7 @@ class SlotStream:
         pair: NDArray[np.floating] | None,
         *,
         loss: str,
-        negatives: int = 1,
+        negatives: int,
         context_length: int,
         weighting: str,
         seed: int,
