@@ -843,3 +843,27 @@ def test_log_spaced_trace_records_resolve_the_early_steps(tmp_path: Path) -> Non
     trace = pd.read_csv(tmp_path / "trace.csv")
     assert trace["step"].tolist() == loop.checkpoint_steps(200, 10)[1:]
     assert trace["step"].iloc[1] <= 3  # the first records are steps apart
+
+
+def test_run_settings_put_the_run_over_the_train_section() -> None:
+    """What the workflow hands to ``qwem train run``: a run's own value wins,
+    the section fills the rest, roles (figures, not training) are left out,
+    and TrainConfig accepts the result as it is."""
+    import yaml
+    from snakemake.utils import validate
+
+    from conftest import ROOT
+    from qwem.config import SCHEMA_PATH
+    from qwem.train.config import run_settings
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    validate(config, str(SCHEMA_PATH))  # fills the schema's defaults in
+    run = next(iter(config["train"]["runs"]))
+    settings = run_settings(config, run)
+    entry = config["train"]["runs"][run]
+    assert "roles" not in settings and settings["lr"] == entry["lr"]
+    assert settings["dim"] == config["dim"] and settings["seed"] == config["seed"]
+    assert settings["checkpoints"] == entry.get(
+        "checkpoints", config["train"]["checkpoints"]
+    )
+    assert TrainConfig.from_dict({**settings, "name": run}).lr[0][0] == 0

@@ -14,6 +14,7 @@ from qwem.config import (
     format_problems,
     load_schema,
     run_roles,
+    selected_runs,
 )
 
 try:
@@ -30,12 +31,7 @@ DOWNLOAD = CORPUS["download"]
 COOCCUR = config["cooccur"]
 SPECTRAL = config["spectral"]
 TRAIN = config["train"]
-RUNS = TRAIN["select"] if TRAIN["select"] is not None else list(TRAIN["runs"])
-if unknown := sorted(set(RUNS) - set(TRAIN["runs"])):
-    raise WorkflowError(
-        f"train.select names runs that train.runs does not define: {unknown}; "
-        f"defined: {sorted(TRAIN['runs'])}"
-    )
+RUNS = selected_runs(TRAIN)  # train.select was checked by cross_check
 RESULTS = f"results/{NAME}"
 V = config["vocab_size"]
 EVALUATE = config["evaluate"]
@@ -65,12 +61,7 @@ PLOTS = config["plots"]
 # figure or table -> slot -> run, for the selected runs; declared in the config
 # (train.runs.<run>.roles, checked by qwem.config.run_roles), never guessed
 ROLES = run_roles(TRAIN["runs"], RUNS)
-BOOTSTRAP = EVALUATE["bootstrap"]
-if BOOTSTRAP["reference"] not in BENCHMARK_MODELS:
-    raise WorkflowError(
-        f"evaluate.bootstrap.reference is {BOOTSTRAP['reference']!r}, not a Table 1 "
-        f"model; choose one of {BENCHMARK_MODELS}"
-    )
+BOOTSTRAP = EVALUATE["bootstrap"]  # its reference was checked by cross_check
 CONCEPT_MODELS = ["M_star", *RUNS]
 
 
@@ -80,11 +71,6 @@ wildcard_constraints:
     target="M_star|pmi|ppmi|G|P_ij|sgns",
     run="|".join(RUNS) or "no-runs",
     model="|".join(CONCEPT_MODELS),
-
-
-def run_settings(run):
-    """A training run's entry over the train defaults (batch_size, dtype, steps)."""
-    return {**TRAIN, **TRAIN["runs"][run]}
 
 
 def opt(value):

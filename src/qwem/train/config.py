@@ -215,3 +215,26 @@ class TrainConfig:
 
 
 _FIELDS = frozenset(f.name for f in fields(TrainConfig))
+# train-section keys a run inherits unless its entry sets them
+_INHERITED = (
+    "dtype",
+    "device",
+    "batch_size",
+    "trace_every",
+    "trace_log_points",
+    "checkpoints",
+    "state_every",
+    "singular_values",
+)
+
+
+def run_settings(config: dict[str, Any], run: str) -> dict[str, Any]:
+    """One run's settings from a validated config: its ``train.runs`` entry over
+    the ``train`` section, with ``dim`` and ``seed`` (what the workflow hands to
+    ``qwem train run``; ``roles`` say which figures a run feeds, not how it
+    trains, so they are left out)."""
+    train = config["train"]
+    entry = {k: v for k, v in train["runs"][run].items() if k != "roles"}
+    settings = {k: train[k] for k in _INHERITED}
+    settings.update(entry, dim=config["dim"], seed=config["seed"])
+    return settings

@@ -1,6 +1,8 @@
 # Input functions, resources and products of the train stage (train.smk).
 import json
 
+from qwem.train.config import run_settings
+
 
 def train_gpu(wildcards):
     """GPUs of one run: 1 when train.device is cuda (one run per card), else 0.
@@ -10,7 +12,7 @@ def train_gpu(wildcards):
     train_run:gpu=1); with auto a run uses whatever GPU its job can see. The
     sequential engine is a CPU loop and never asks for one.
     """
-    run = run_settings(wildcards.run)
+    run = run_settings(config, wildcards.run)
     return int(run["device"] == "cuda" and run["engine"] != "sequential")
 
 
@@ -18,7 +20,7 @@ def train_threads(wildcards):
     """CPU threads of one run: 1 on the CPU, else one per 250,000 batch x d entries (to 8)."""
     # on the CPU runs train side by side, one thread each (measured here: a
     # second torch thread adds only 10-25 % to one run's speed)
-    run = run_settings(wildcards.run)
+    run = run_settings(config, wildcards.run)
     if not train_gpu(wildcards):
         return 1
     return min(8, max(1, run["batch_size"] * config["dim"] // 250_000))
@@ -28,7 +30,7 @@ def train_runtime(wildcards, attempt):
     """Minutes of one training run at a cautious GPU rate, times the attempt."""
     # 5 M pairs/s (half in float64) plus 30 for checkpoints; a retry resumes.
     # The sequential engine: a cautious 1 M slots/s on one CPU core
-    run = run_settings(wildcards.run)
+    run = run_settings(config, wildcards.run)
     rate = 5e6 if run["dtype"] == "float32" else 2.5e6
     if run["engine"] == "sequential":
         rate = 1e6
@@ -37,14 +39,7 @@ def train_runtime(wildcards, attempt):
 
 def get_run_settings(wildcards):
     """One training run's settings (run entry over train defaults) as JSON."""
-    # roles say which figures a run feeds, not how it trains (plots only)
-    run = {k: v for k, v in TRAIN["runs"][wildcards.run].items() if k != "roles"}
-    keys = ("dtype", "device", "batch_size", "trace_every", "trace_log_points")
-    keys += ("checkpoints",)
-    keys += ("state_every", "singular_values")
-    settings = {k: TRAIN[k] for k in keys}
-    settings.update(run, dim=config["dim"], seed=config["seed"])
-    return json.dumps(settings, sort_keys=True)
+    return json.dumps(run_settings(config, wildcards.run), sort_keys=True)
 
 
 def train_outputs():
