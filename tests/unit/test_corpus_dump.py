@@ -1,5 +1,5 @@
-"""Tests of qwem.corpus.dump on a small dump the tests write (tests/wikidump.py)
-and gensim's enwiki sample."""
+"""Tests of qwem.corpus.dump, .pages and .wikitext on a small dump the tests
+write (tests/wikidump.py) and gensim's enwiki sample."""
 
 from __future__ import annotations
 
@@ -12,15 +12,9 @@ from pathlib import Path
 import pytest
 
 from qwem.corpus import dump
-from qwem.corpus.dump import (
-    ExtractStats,
-    Page,
-    extract_articles,
-    extract_dump,
-    is_disambiguation,
-    iter_pages,
-    wikitext_to_plain,
-)
+from qwem.corpus.dump import ExtractStats, extract_articles, extract_dump
+from qwem.corpus.pages import Page, iter_pages
+from qwem.corpus.wikitext import is_disambiguation, wikitext_to_plain
 from qwem.errors import QwemConfigError, QwemInputError
 from wikidump import write_tiny_dump
 

@@ -22,7 +22,7 @@ import torch
 from numpy.typing import NDArray
 
 from qwem import cooccur, targets
-from qwem.train import loop, psi, sequential
+from qwem.train import loop, minibatch, psi, sequential, slots
 from qwem.train.config import TrainConfig
 
 L = 3
@@ -151,7 +151,7 @@ def _minibatch_gradients(
     Wt = torch.as_tensor(W)
     return np.stack(
         [
-            loop.batch_gradient(Wt, sampler, psi_, cfg, gen)[0].numpy()
+            minibatch.batch_gradient(Wt, sampler, psi_, cfg, gen)[0].numpy()
             for _ in range(batches)
         ]
     )
@@ -309,7 +309,7 @@ def test_sequential_engine_learns_the_top_eigenspace_of_m_star(
 
 def test_alias_tables_draw_their_distribution() -> None:
     p = np.array([0.5, 0.0, 0.2, 0.3])
-    prob, alias = sequential.alias_table(p)
+    prob, alias = slots.alias_table(p)
     # exact law of the table: P(k) = (prob_k + sum_{alias_m = k} (1 - prob_m)) / n
     exact = prob.copy()
     np.add.at(exact, alias, 1.0 - prob)
@@ -318,7 +318,7 @@ def test_alias_tables_draw_their_distribution() -> None:
 
 def test_window_distribution_gives_the_distance_weights() -> None:
     for weighting in ("linear", "flat"):
-        pb = sequential.window_distribution(5, weighting)
+        pb = slots.window_distribution(5, weighting)
         w = cooccur.distance_weights(5, weighting)[1:]
         np.testing.assert_allclose(np.cumsum(pb[::-1])[::-1], w / w[0])
 

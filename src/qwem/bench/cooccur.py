@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +110,23 @@ def _in_process(
         method="auto",
     )  # compile outside the timing
     kernels.baseline_float64(*small, L, np.zeros((V, V)), np.zeros((V, V)))
+
+    def counter(method: str) -> Callable[[], cooccur.PairCounts]:
+        """The whole stream counted by qwem's ``method`` path."""
+        return lambda: cooccur.count(
+            tok,
+            off,
+            vocab_size=V,
+            context_length=L,
+            weighting="linear",
+            max_memory_mb=1e9,
+            method=method,
+        )
+
     contenders = (
         (
             "qwem counter (dense, packed, prefetch)",
-            lambda: cooccur.count(
-                tok,
-                off,
-                vocab_size=V,
-                context_length=L,
-                weighting="linear",
-                max_memory_mb=1e9,
-                method="dense",
-            ),
+            counter("dense"),
         ),
         (
             "straightforward float64 loop",
@@ -130,15 +136,7 @@ def _in_process(
         ),
         (
             "qwem counter (sparse path)",
-            lambda: cooccur.count(
-                tok,
-                off,
-                vocab_size=V,
-                context_length=L,
-                weighting="linear",
-                max_memory_mb=1e9,
-                method="sparse",
-            ),
+            counter("sparse"),
         ),
     )
     best = dict.fromkeys((name for name, _ in contenders), float("inf"))

@@ -1,427 +1,53 @@
 """Co-occurrence counts of a token stream (docs/method.md#corpus-statistics).
 
-For every position t of a document and every offset k = 1..L inside it, the
-pair (x_t, x_{t+k}) gets weight w_k (``linear``: L + 1 - k, word2vec's; ``flat``:
-1) and is added to both C[i, j] and C[j, i]; the unweighted count N is kept
-too. Windows never cross documents. Both matrices are symmetric, so a pair is
-stored once under its canonical key ``hi (hi + 1) / 2 + lo`` (lo <= hi), and
+Every pair (x_t, x_{t+k}), k = 1..L, inside a document is counted with its
+distance weight w_k, once under a canonical key, exactly (integers), so
+shards merge to bit-identical totals. The modules:
 
-    C = U + U^T,  N = U_N + U_N^T
+- :mod:`qwem.cooccur.pairs`: distance weights, canonical keys, expected
+  totals and :class:`PairCounts`;
+- :mod:`qwem.cooccur.counting`: counting one shard (``dense`` or ``sparse``
+  path, chosen from a memory estimate) and merging shards;
+- :mod:`qwem.cooccur.kernels`: the numba loops of both;
+- :mod:`qwem.cooccur.files`: the counts file (``.npz`` with a JSON meta).
 
-where U holds the per-key sums (the diagonal is therefore counted twice, as
-"added to both C[i, i] and C[i, i]" implies). Counts are exact integers, so
-any sharding of the corpus by documents merges to bit-identical totals.
-
-Two accumulation paths, chosen from a memory estimate: ``dense`` (a packed
-uint32 lower triangle, one 4-byte write per pair, see :mod:`qwem.cooccur.kernels`) and
-``sparse`` (sort-and-reduce of pair keys, memory proportional to the pairs of
-a chunk and the distinct pairs seen) for vocabularies whose triangle does not
-fit.
+The names below are the package's interface; callers write ``cooccur.count``.
 """
 
-from __future__ import annotations
+from qwem.cooccur.counting import (
+    METHODS,
+    choose_method,
+    count,
+    memory_needed_mb,
+    merge,
+    reduce_pairs,
+)
+from qwem.cooccur.files import load, read_meta, save
+from qwem.cooccur.pairs import (
+    WEIGHTINGS,
+    PairCounts,
+    Triple,
+    distance_weights,
+    pair_totals,
+    tri_size,
+    unpack_keys,
+)
 
-import hashlib
-import json
-import logging
-import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
-
-from qwem.cooccur import kernels
-from qwem.errors import QwemConfigError, QwemInputError
-from qwem.io import atomic_path, provenance
-from qwem.runtime import progress
-
-logger = logging.getLogger(__name__)
-
-Triple = tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]
-WEIGHTINGS = ("linear", "flat")
-METHODS = ("auto", "dense", "sparse")
-
-
-def distance_weights(context_length: int, weighting: str) -> NDArray[np.int64]:
-    """Pair weight by distance: ``w[k]`` for k = 1..L (``w[0]`` is unused, 0)."""
-    if context_length < 1:
-        raise QwemConfigError(f"context_length must be >= 1, got {context_length}")
-    if weighting not in WEIGHTINGS:
-        raise QwemConfigError(
-            f"cooccur.weighting must be one of {', '.join(WEIGHTINGS)}, "
-            f"got {weighting!r}"
-        )
-    k = np.arange(context_length + 1, dtype=np.int64)
-    w = context_length + 1 - k if weighting == "linear" else np.ones_like(k)
-    w[0] = 0
-    return w
-
-
-def tri_size(vocab_size: int) -> int:
-    """Number of canonical pairs (lo <= hi) of a vocabulary."""
-    return vocab_size * (vocab_size + 1) // 2
-
-
-def unpack_keys(
-    keys: NDArray[np.uint64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(lo, hi) of canonical keys ``hi (hi + 1) / 2 + lo``, exactly."""
-    k = keys.astype(np.int64)
-    hi = ((np.sqrt(8.0 * k + 1.0) - 1.0) / 2.0).astype(np.int64)
-    for _ in range(2):  # float rounding can be off by one either way
-        hi -= (hi * (hi + 1)) // 2 > k
-        hi += ((hi + 1) * (hi + 2)) // 2 <= k
-    return k - (hi * (hi + 1)) // 2, hi
-
-
-@dataclass(frozen=True)
-class PairCounts:
-    """Exact co-occurrence counts of one shard or of the whole corpus.
-
-    ``keys`` are sorted canonical keys; ``weighted`` and ``unweighted`` the
-    per-key sums over pair occurrences (each occurrence once); ``unigram`` the
-    token counts (V,).
-    """
-
-    vocab_size: int
-    context_length: int
-    weighting: str
-    keys: NDArray[np.uint64]
-    weighted: NDArray[np.int64]
-    unweighted: NDArray[np.int64]
-    unigram: NDArray[np.int64]
-    documents: int
-
-    @property
-    def tokens(self) -> int:
-        return int(self.unigram.sum())
-
-    @property
-    def pairs(self) -> int:
-        """Pair occurrences (each unordered occurrence once)."""
-        return int(self.unweighted.sum())
-
-    def fingerprint(self) -> str:
-        """sha256 of the counts (changes with any count, V, L or weighting)."""
-        h = hashlib.sha256(
-            f"{self.vocab_size}:{self.context_length}:{self.weighting}".encode()
-        )
-        for arr in (self.keys, self.weighted, self.unweighted, self.unigram):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        return h.hexdigest()
-
-
-def pair_totals(
-    offsets: NDArray[np.int64], context_length: int, weighting: str
-) -> tuple[int, int]:
-    """Expected pair occurrences and weight sum from document lengths alone."""
-    lengths = np.diff(np.asarray(offsets, dtype=np.int64))
-    w = distance_weights(context_length, weighting)
-    per_k = [
-        int(np.maximum(lengths - k, 0).sum()) for k in range(1, context_length + 1)
-    ]
-    return sum(per_k), sum(int(w[k]) * n for k, n in enumerate(per_k, start=1))
-
-
-def memory_needed_mb(
-    vocab_size: int, context_length: int, tokens: int, method: str
-) -> float:
-    """Peak accumulator memory of :func:`count`, MiB (arrays only)."""
-    if method == "dense":  # uint32 triangle + spill list (<= pairs / 255 records)
-        return (4 * tri_size(vocab_size) + 8 * tokens * context_length / 255) / 2**20
-    chunk = min(tokens, 4_000_000)
-    distinct = min(tri_size(vocab_size), tokens * context_length)
-    # keys of a chunk (+ sort copy) and the reduced pairs (key, weighted, count) x2
-    return (16 * chunk * context_length + 48 * distinct) / 2**20
-
-
-def choose_method(
-    vocab_size: int, context_length: int, tokens: int, *, max_memory_mb: float
-) -> str:
-    """``dense`` if its triangle fits ``max_memory_mb``, else ``sparse``, else stop."""
-    for method in ("dense", "sparse"):
-        if (
-            memory_needed_mb(vocab_size, context_length, tokens, method)
-            <= max_memory_mb
-        ):
-            return method
-    need = memory_needed_mb(vocab_size, context_length, tokens, "sparse")
-    raise QwemConfigError(
-        f"counting V = {vocab_size:,} words with L = {context_length} over "
-        f"{tokens:,} tokens needs about {need:,.0f} MiB (sparse) or "
-        f"{memory_needed_mb(vocab_size, context_length, tokens, 'dense'):,.0f} MiB "
-        f"(dense), over cooccur.max_memory_mb = {max_memory_mb:,.0f}; raise "
-        "cooccur.max_memory_mb, lower vocab_size or context_length, or use more "
-        "and smaller corpus shards"
-    )
-
-
-def _check_shard(
-    tokens: NDArray[Any], offsets: NDArray[np.int64], vocab_size: int
-) -> None:
-    if offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0:
-        raise QwemInputError("document offsets must start at 0; regenerate the shard")
-    if offsets[-1] != tokens.size or np.any(np.diff(offsets) < 0):
-        raise QwemInputError(
-            f"document offsets end at {int(offsets[-1])} but the shard has "
-            f"{tokens.size} tokens (or decrease); regenerate the shard"
-        )
-    if tokens.size and int(tokens.max()) >= vocab_size:
-        raise QwemInputError(
-            f"token id {int(tokens.max())} >= vocab_size {vocab_size}: the shard was "
-            "made with another vocabulary; rerun tokenize"
-        )
-
-
-def count(
-    tokens: NDArray[Any],
-    offsets: NDArray[np.int64],
-    *,
-    vocab_size: int,
-    context_length: int,
-    weighting: str,
-    max_memory_mb: float,
-    method: str,
-    chunk_tokens: int | None = None,
-) -> PairCounts:
-    """Count the pairs of one token shard exactly.
-
-    Args:
-        tokens: (T,) uint16/uint32 ids < vocab_size.
-        offsets: (D + 1,) int64 document boundaries.
-        method: ``auto`` (from the memory estimate), ``dense`` or ``sparse``.
-        chunk_tokens: centre positions per chunk (default: the overflow bound
-            for dense, 4 M for sparse); results do not depend on it.
-    """
-    w = distance_weights(context_length, weighting)
-    offsets = np.asarray(offsets, dtype=np.int64)
-    _check_shard(tokens, offsets, vocab_size)
-    if method not in METHODS:
-        raise QwemConfigError(
-            f"cooccur.method must be one of {METHODS}, got {method!r}"
-        )
-    if method == "auto":
-        method = choose_method(
-            vocab_size, context_length, tokens.size, max_memory_mb=max_memory_mb
-        )
-    logger.info(
-        "counting %d tokens, %d documents: V=%d L=%d %s, %s path",
-        tokens.size,
-        offsets.size - 1,
-        vocab_size,
-        context_length,
-        weighting,
-        method,
-    )
-    run = _count_dense if method == "dense" else _count_sparse
-    keys, weighted, unweighted, unigram = run(
-        tokens, offsets, vocab_size, w, chunk_tokens
-    )
-    result = PairCounts(
-        vocab_size,
-        context_length,
-        weighting,
-        keys,
-        weighted,
-        unweighted,
-        unigram,
-        int(offsets.size - 1),
-    )
-    pairs, weight_sum = pair_totals(offsets, context_length, weighting)
-    if (result.pairs, int(weighted.sum())) != (pairs, weight_sum):
-        raise AssertionError(  # an overflow or a kernel bug, never user input
-            f"pair totals {result.pairs}, {int(weighted.sum())} "
-            f"!= {pairs}, {weight_sum}"
-        )
-    return result
-
-
-def _chunks(n: int, size: int) -> list[tuple[int, int]]:
-    return [(a, min(n, a + size)) for a in range(0, max(n, 1), size)]
-
-
-def _count_dense(tokens, offsets, vocab_size, w, chunk_tokens):
-    """Packed uint32 triangle plus a spill list (see :mod:`qwem.cooccur.kernels`)."""
-    L = w.size - 1
-    packed = ((w.astype(np.uint32) << np.uint32(8)) | np.uint32(1)).astype(np.uint32)
-    packed[0] = 0
-    acc = np.zeros(tri_size(vocab_size), dtype=np.uint32)
-    # a cell spills once per 255 of its pairs: at most pairs / 255 records
-    spill = np.empty(tokens.size * L // 255 + 1, dtype=np.uint64)
-    nspill = 0
-    unigram = np.zeros(vocab_size, np.int64)
-    size = chunk_tokens or max(tokens.size, 1)
-    chunks = _chunks(tokens.size, size)
-    for t0, t1 in progress(chunks, desc="count pairs", unit="chunk"):
-        nspill = kernels.count_packed(
-            tokens, offsets, t0, t1, L, packed, acc, spill, nspill, unigram
-        )
-    keys, weighted, unweighted = kernels.unpack_cells(acc)
-    del acc
-    kernels.add_spills(keys, weighted, unweighted, np.sort(spill[:nspill]))
-    return keys, weighted, unweighted, unigram
-
-
-def _count_sparse(tokens, offsets, vocab_size, w, chunk_tokens):
-    """Sort-and-reduce of composite keys ``key (L + 1) + k`` chunk by chunk."""
-    L = w.size - 1
-    stride = np.uint64(L + 1)
-    found: list[tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]] = []
-    for t0, t1 in progress(
-        _chunks(tokens.size, chunk_tokens or 4_000_000),
-        desc="count pairs",
-        unit="chunk",
-    ):
-        buf = np.empty((t1 - t0) * L, dtype=np.uint64)
-        n = kernels.pair_keys(tokens, offsets, t0, t1, L, buf)
-        comp = np.sort(buf[:n])
-        starts = _run_starts(comp)
-        occurrences = np.diff(np.append(starts, comp.size)).astype(np.int64)
-        comp = comp[starts]
-        keys = comp // stride
-        weights = w[(comp % stride).astype(np.int64)] * occurrences
-        found.append(_reduce_sorted(keys, weights, occurrences))
-    unigram = np.bincount(tokens, minlength=vocab_size).astype(np.int64)
-    if not found:
-        return (
-            np.zeros(0, np.uint64),
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-            unigram,
-        )
-    merged = reduce_pairs(*(np.concatenate(p) for p in zip(*found, strict=True)))
-    return (*merged, unigram)
-
-
-def _run_starts(sorted_keys: NDArray[Any]) -> NDArray[np.int64]:
-    """Indices where a new value starts in a sorted array."""
-    if sorted_keys.size == 0:
-        return np.zeros(0, np.int64)
-    return np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
-
-
-def _reduce_sorted(
-    keys: NDArray[np.uint64], weighted: NDArray[np.int64], unweighted: NDArray[np.int64]
-) -> Triple:
-    starts = _run_starts(keys)
-    if starts.size == 0:
-        return keys, weighted, unweighted
-    return (
-        keys[starts],
-        np.add.reduceat(weighted, starts),
-        np.add.reduceat(unweighted, starts),
-    )
-
-
-def reduce_pairs(
-    keys: NDArray[np.uint64], weighted: NDArray[np.int64], unweighted: NDArray[np.int64]
-) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
-    """Sum entries with equal keys; return them sorted by key."""
-    order = np.argsort(keys, kind="stable")
-    return _reduce_sorted(keys[order], weighted[order], unweighted[order])
-
-
-def merge(parts: Sequence[PairCounts]) -> PairCounts:
-    """Sum the counts of several shards (a reduction: order does not matter).
-
-    Shards' keys are sorted, so pairs of shards are merged in one linear walk,
-    in rounds (a tree), using memory proportional to the distinct pairs only.
-    """
-    if not parts:
-        raise QwemInputError("no co-occurrence shards to merge")
-    first = parts[0]
-    for p in parts[1:]:
-        if (p.vocab_size, p.context_length, p.weighting) != (
-            first.vocab_size,
-            first.context_length,
-            first.weighting,
-        ):
-            raise QwemInputError(
-                "shards were counted with different vocab_size, context_length or "
-                "weighting; rerun the counting of every shard"
-            )
-    level: list[Triple] = [(p.keys, p.weighted, p.unweighted) for p in parts]
-    while len(level) > 1:
-        pairs = zip(level[0::2], level[1::2], strict=False)
-        merged = [kernels.merge_sorted(*a, *b) for a, b in pairs]
-        level = merged + ([level[-1]] if len(level) % 2 else [])
-    return PairCounts(
-        first.vocab_size,
-        first.context_length,
-        first.weighting,
-        *level[0],
-        unigram=np.sum([p.unigram for p in parts], axis=0).astype(np.int64),
-        documents=sum(p.documents for p in parts),
-    )
-
-
-def save(
-    path: str | Path,
-    counts: PairCounts,
-    params: dict[str, Any],
-    *,
-    wall_seconds: dict[str, float] | None = None,
-) -> None:
-    """Write counts as ``.npz`` (uncompressed) with a JSON ``meta`` entry.
-
-    ``wall_seconds`` (job -> seconds: 'count', summed over shards, and
-    'merge') goes into the meta record, where M*'s cost is read from.
-    """
-    meta = {
-        **provenance(params),
-        "wall_seconds": dict(wall_seconds or {}),
-        "vocab_size": counts.vocab_size,
-        "context_length": counts.context_length,
-        "weighting": counts.weighting,
-        "documents": counts.documents,
-        "tokens": counts.tokens,
-        "pairs": counts.pairs,
-        "distinct_pairs": int(counts.keys.size),
-        "fingerprint": counts.fingerprint(),
-    }
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            keys=counts.keys,
-            weighted=counts.weighted,
-            unweighted=counts.unweighted,
-            unigram=counts.unigram,
-            meta=np.array(json.dumps(meta)),
-        )
-
-
-def load(path: str | Path) -> PairCounts:
-    """Read counts written by :func:`save`, naming the file if it is corrupt."""
-    meta = read_meta(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in ("keys", "weighted", "unweighted", "unigram")}
-        return PairCounts(
-            meta["vocab_size"],
-            meta["context_length"],
-            meta["weighting"],
-            arrays["keys"],
-            arrays["weighted"],
-            arrays["unweighted"],
-            arrays["unigram"],
-            meta["documents"],
-        )
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise QwemInputError(
-            f"{path}: unreadable co-occurrence counts ({exc!r}); delete it and rerun"
-        ) from exc
-
-
-def read_meta(path: str | Path) -> dict[str, Any]:
-    """The ``meta`` record of a counts file, naming the file if it is corrupt."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            meta: dict[str, Any] = json.loads(str(z["meta"]))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise QwemInputError(
-            f"{path}: unreadable co-occurrence counts ({exc!r}); delete it and rerun"
-        ) from exc
-    return meta
+__all__ = [
+    "METHODS",
+    "WEIGHTINGS",
+    "PairCounts",
+    "Triple",
+    "choose_method",
+    "count",
+    "distance_weights",
+    "load",
+    "memory_needed_mb",
+    "merge",
+    "pair_totals",
+    "read_meta",
+    "reduce_pairs",
+    "save",
+    "tri_size",
+    "unpack_keys",
+]

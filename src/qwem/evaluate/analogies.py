@@ -282,12 +282,7 @@ def analogy_table(
 ) -> pd.DataFrame:
     """Accuracy per category and overall under protocols (a) and (b).
 
-    Args:
-        W: (V, d) embeddings of ``words``.
-        words: the V searchable words (the vocabulary restriction).
-        questions: the analogy file as from :func:`load_analogies`.
-    Returns:
-        :func:`outcome_table` of :func:`analogy_outcomes`.
+    :func:`outcome_table` of :func:`analogy_outcomes` (same arguments).
     """
     outcomes = analogy_outcomes(W, words, questions)
     return outcome_table(outcomes, list(pd.unique(questions["category"])))

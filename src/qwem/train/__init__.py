@@ -3,8 +3,10 @@
 ``config`` holds the hyperparameters (a frozen dataclass checked before any
 compute), ``psi`` the reweighting Ψ and the expected gradient it defines,
 ``losses`` the per-pair losses and Ψ on the device, ``sampler`` the
-device-side minibatch sampler, ``sequential`` word2vec's one-pair-at-a-time
-loop (numba, CPU), ``loop`` the SGD loop with traces and checkpoints.
+device-side minibatch sampler, ``minibatch`` a sampled batch's gradient,
+``sequential`` word2vec's one-pair-at-a-time loop (numba, CPU) with the
+weights of its slots in ``slots``, ``loop`` the SGD loop (the learning-rate
+schedule applied to either engine) with traces and checkpoints.
 """
 
 from qwem.train.config import TrainConfig

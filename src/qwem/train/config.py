@@ -88,26 +88,11 @@ class TrainConfig:
     def __post_init__(self) -> None:
         key = f"train.runs.{self.name}"
         checks = [
-            (self.loss in LOSSES, "loss", f"one of {', '.join(LOSSES)}", self.loss),
-            (
-                self.reweighting in REWEIGHTINGS,
-                "reweighting",
-                f"one of {', '.join(REWEIGHTINGS)}",
-                self.reweighting,
-            ),
+            _one_of("loss", self.loss, LOSSES),
+            _one_of("reweighting", self.reweighting, REWEIGHTINGS),
             (self.dtype in DTYPES, "dtype", "float32 or float64", self.dtype),
-            (
-                self.lr_schedule in SCHEDULES,
-                "lr_schedule",
-                f"one of {', '.join(SCHEDULES)}",
-                self.lr_schedule,
-            ),
-            (
-                self.engine in ENGINES,
-                "engine",
-                f"one of {', '.join(ENGINES)}",
-                self.engine,
-            ),
+            _one_of("lr_schedule", self.lr_schedule, SCHEDULES),
+            _one_of("engine", self.engine, ENGINES),
             (
                 self.negative_samples >= 1
                 and (self.engine == "sequential" or self.negative_samples == 1),
@@ -129,30 +114,15 @@ class TrainConfig:
             ),
             (self.negative_weight > 0, "negative_weight", "> 0", self.negative_weight),
             (self.init > 0, "init", "> 0", self.init),
-            (self.batch_size >= 1, "batch_size", ">= 1", self.batch_size),
-            (
-                self.shared_negatives >= 0,
-                "shared_negatives",
-                ">= 0",
-                self.shared_negatives,
-            ),
-            (self.steps >= 1, "steps", ">= 1", self.steps),
-            (self.dim >= 1, "dim", ">= 1", self.dim),
-            (self.trace_every >= 1, "trace_every", ">= 1", self.trace_every),
-            (
-                self.trace_log_points >= 0,
-                "trace_log_points",
-                ">= 0",
-                self.trace_log_points,
-            ),
-            (self.state_every >= 1, "state_every", ">= 1", self.state_every),
-            (self.checkpoints >= 1, "checkpoints", ">= 1", self.checkpoints),
-            (
-                self.singular_values >= 1,
-                "singular_values",
-                ">= 1",
-                self.singular_values,
-            ),
+            _at_least("batch_size", self.batch_size, 1),
+            _at_least("shared_negatives", self.shared_negatives, 0),
+            _at_least("steps", self.steps, 1),
+            _at_least("dim", self.dim, 1),
+            _at_least("trace_every", self.trace_every, 1),
+            _at_least("trace_log_points", self.trace_log_points, 0),
+            _at_least("state_every", self.state_every, 1),
+            _at_least("checkpoints", self.checkpoints, 1),
+            _at_least("singular_values", self.singular_values, 1),
             (0 < self.subsample < 1, "subsample", "in (0, 1)", self.subsample),
             (
                 bool(self.lr) and self.lr[0][0] == 0,
@@ -238,3 +208,15 @@ def run_settings(config: dict[str, Any], run: str) -> dict[str, Any]:
     settings = {k: train[k] for k in _INHERITED}
     settings.update(entry, dim=config["dim"], seed=config["seed"])
     return settings
+
+
+def _one_of(
+    name: str, value: str, allowed: tuple[str, ...]
+) -> tuple[bool, str, str, str]:
+    """A check of :meth:`TrainConfig.__post_init__`: ``value`` is in ``allowed``."""
+    return value in allowed, name, f"one of {', '.join(allowed)}", value
+
+
+def _at_least(name: str, value: int, low: int) -> tuple[bool, str, str, int]:
+    """A check of :meth:`TrainConfig.__post_init__`: ``value >= low``."""
+    return value >= low, name, f">= {low}", value
