@@ -606,8 +606,9 @@ def test_expected_gradient_descent_learns_the_top_eigenspace_of_m_star() -> None
 
 
 def _files(out: Path) -> dict[str, bytes]:
-    """Every output but the resumable state, by name (W_*.npy compared by value)."""
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix != ".pt"}
+    """Every output, snapshots included, by path (W_*.npy compared by value)."""
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    return {str(p.relative_to(out)): p.read_bytes() for p in files}
 
 
 @pytest.mark.parametrize(
@@ -638,7 +639,8 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
     with pytest.raises(KeyboardInterrupt):
         loop.train(corpus, cfg, out)
     assert not (out / "W.npy").exists() and not (out / "trace.csv").exists()
-    assert torch.load(out / "state.pt", weights_only=False)["step"] == N // 2
+    assert torch.load(out / ".partial/state.pt", weights_only=False)["step"] == N // 2
+    assert not (out / "snapshots").exists()  # declared only once the run is done
     monkeypatch.setattr(loop, "_save_state", real_save)
     real_step, steps_run = loop._Step.__call__, []
 
@@ -665,9 +667,11 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(
             )
         else:  # trace.csv, config.json: the same text
             assert resumed[name] == straight[name], name
-    # a finished run asked again returns its result without training further
+    # a finished run keeps no state: asked again (Snakemake reruns it only when
+    # an input changed), it trains from the start, to the same result here
+    assert not (out / ".partial").exists()
     np.testing.assert_array_equal(loop.train(corpus, cfg, out), W_straight)
-    assert len(steps_run) == N // 2
+    assert len(steps_run) == N // 2 + N
 
 
 def test_a_state_saved_for_another_config_is_discarded(tmp_path: Path) -> None:
@@ -724,12 +728,14 @@ def test_a_short_run_writes_its_trace_and_checkpoints(tmp_path: Path) -> None:
     assert (ckpt["analogy_accuracy"] == 0.5).all()
     assert calls == [((V, 3), np.dtype(np.float64))] * len(marks)
 
-    saved = sorted(p.name for p in tmp_path.glob("W_*.npy"))
+    # a finished run leaves its snapshots in place and no resumable state
+    assert not (tmp_path / ".partial").exists()
+    saved = sorted(p.name for p in (tmp_path / "snapshots").glob("W_*.npy"))
     assert saved == [f"W_{s:09d}.npy" for s in marks]
     np.testing.assert_array_equal(
-        np.load(tmp_path / "W_000000000.npy"), loop.initial_embedding(cfg, V).numpy()
+        np.load(tmp_path / "snapshots/W_000000000.npy"), loop.initial_embedding(cfg, V).numpy()
     )
-    np.testing.assert_array_equal(np.load(tmp_path / "W_000000200.npy"), W)
+    np.testing.assert_array_equal(np.load(tmp_path / "snapshots/W_000000200.npy"), W)
     np.testing.assert_array_equal(np.load(tmp_path / "W.npy"), W)
     assert W.dtype == np.float64 and W.shape == (V, 3)
     assert not list(tmp_path.glob(".*.tmp*"))  # no temporary file left behind

@@ -16,6 +16,7 @@ rule train_run:
         checkpoints="results/{name}/train/{run}/checkpoints.csv",
         meta="results/{name}/train/{run}/config.json",
         W="results/{name}/train/{run}/W.npy",
+        snapshots=directory("results/{name}/train/{run}/snapshots"),
         w2v="results/{name}/train/{run}.w2v.txt",
     log:
         "results/{name}/logs/train_run/{run}.log",

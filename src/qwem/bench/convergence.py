@@ -92,7 +92,7 @@ def run(
         step = int(mark["step"])
         if step == 0:
             continue
-        W = np.load(out_dir / f"W_{step:09d}.npy")
+        W = np.load(out_dir / "snapshots" / f"W_{step:09d}.npy")
         sv = np.linalg.svd(W, compute_uv=False)
         row: dict[str, Any] = {"step": step, "t": float(mark["t"])}
         row.update({f"overlap_{k}": subspace_overlap(W, w_star, k) for k in ks})
@@ -105,8 +105,7 @@ def run(
         for c in sv_cols
     }
     order = [k for k, _ in sorted(half.items(), key=lambda kv: kv[1])]
-    for name in [*out_dir.glob("W_0*.npy"), out_dir / "state.pt"]:
-        name.unlink(missing_ok=True)  # keep the tables and the final W only
+    shutil.rmtree(out_dir / "snapshots")  # keep the tables and the final W only
     return report(
         "convergence",
         rows,

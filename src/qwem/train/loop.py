@@ -25,13 +25,15 @@ from numpy.typing import NDArray
 
 from qwem import __version__
 from qwem.errors import QwemInputError
-from qwem.io import atomic_path, save_npy, write_json
+from qwem.io import save_npy, write_json
 from qwem.runtime import pick_device, progress
 from qwem.train import losses
 from qwem.train.config import TrainConfig
 from qwem.train.minibatch import batch_gradient
 from qwem.train.psi import PsiFactors, psi_factors
 from qwem.train.psi import kappa as psi_kappa
+from qwem.train.records import PARTIAL, complete, saved_state, snapshot
+from qwem.train.records import save_state as _save_state
 from qwem.train.sampler import PairSampler
 from qwem.train.sequential import SlotStream
 from qwem.train.slots import slot_weights
@@ -76,9 +78,12 @@ def train(
     Writes into ``out_dir``: ``trace.csv`` (step, lr, t, loss, sv_k; every
     ``trace_every`` steps and at ``trace_log_points`` log-spaced steps),
     ``checkpoints.csv`` (step, t, seconds, pair_updates, analogy accuracy),
-    ``W_<step>.npy`` on the log-spaced schedule, ``W.npy`` (final),
-    ``config.json`` (settings, κ) and ``state.pt`` (the resumable state,
-    refreshed every ``state_every`` steps). ``seconds`` counts training only
+    ``snapshots/W_<step>.npy`` on the log-spaced schedule, ``W.npy`` (final)
+    and ``config.json`` (settings, κ). While it runs, the resumable state
+    (``state.pt``, refreshed every ``state_every`` steps) and the snapshots so
+    far live in ``out_dir/.partial``, which survives a failed job (Snakemake
+    deletes a failed job's declared outputs) and is moved into place, the
+    state dropped, once the run is complete. ``seconds`` counts training only
     (not traces, snapshots or evaluation); ``pair_updates`` counts every
     positive and negative pair whose gradient was applied.
 
@@ -90,8 +95,9 @@ def train(
     torch.backends.cuda.matmul.allow_tf32 = False  # runs are compared with theory
     V = corpus.p_i.size
     step_fn, factors, kappa = engine(corpus, cfg, device, dtype)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = _resume(out_dir, cfg, V, device, dtype)  # refuses before any write
+    work = out_dir / PARTIAL
+    (work / "snapshots").mkdir(parents=True, exist_ok=True)
+    state = _resume(work, cfg, V, device, dtype)  # refuses before any write
     step_fn.restore(state.get("engine"))
     write_json(
         out_dir / "config.json",
@@ -111,7 +117,7 @@ def train(
     step, t, window = state["step"], state["t"], list(state["window"])
     clock = _Clock(state["seconds"], state["pair_updates"])
     if step == 0:
-        state["checkpoints"].append(_snapshot(out_dir, W, 0, 0.0, clock, evaluate))
+        state["checkpoints"].append(snapshot(work, W, 0, 0.0, clock, evaluate))
     bar = progress(range(step, cfg.steps), desc=f"train {cfg.name}", unit="step")
     for step in bar:
         lr = cfg.lr_at(step)
@@ -131,15 +137,16 @@ def train(
             state["trace"].append(_trace_row(W, done, lr, t, window, cfg))
             window = []
         if done in marks:
-            row = _snapshot(out_dir, W, done, t, clock, evaluate)
+            row = snapshot(work, W, done, t, clock, evaluate)
             state["checkpoints"].append(row)
         if done % cfg.state_every == 0 or done == cfg.steps:
             progress_ = {"step": done, "t": t, "window": window, "clock": clock}
-            _save_state(out_dir, cfg, W, gen, step_fn, state, progress_)
+            _save_state(work, cfg, W, gen, step_fn, state, progress_)
     W_final = W.detach().to("cpu", torch.float64).numpy()
     pd.DataFrame(state["trace"]).to_csv(out_dir / "trace.csv", index=False)
     pd.DataFrame(state["checkpoints"]).to_csv(out_dir / "checkpoints.csv", index=False)
     save_npy(out_dir / "W.npy", W_final)
+    complete(work, out_dir / "snapshots")
     return W_final
 
 
@@ -313,76 +320,15 @@ def _trace_row(
     return row
 
 
-def _snapshot(
-    out_dir: Path, W: torch.Tensor, step: int, t: float, clock: _Clock, evaluate: Any
-) -> dict:
-    W64 = W.detach().to("cpu", torch.float64).numpy()
-    save_npy(out_dir / f"W_{step:09d}.npy", W64)
-    acc = float(evaluate(W64)) if evaluate is not None else float("nan")
-    logger.info(
-        "step %d (t = %.4g, %.1f s, %.3g pair updates): analogy accuracy %.4f",
-        *(step, t, clock.seconds, clock.pairs, acc),
-    )
-    return {
-        "step": step,
-        "t": t,
-        "seconds": clock.seconds,
-        "pair_updates": clock.pairs,
-        "analogy_accuracy": acc,
-    }
-
-
-def _save_state(
-    out_dir: Path,
-    cfg: TrainConfig,
-    W: torch.Tensor,
-    gen: torch.Generator,
-    step_fn: _Step,
-    state: dict[str, Any],
-    progress_: dict[str, Any],
-) -> None:
-    clock = progress_["clock"]
-    blob = {
-        "W": W.detach().cpu(),
-        "gen": gen.get_state(),
-        "engine": step_fn.state(),
-        "step": progress_["step"],
-        "t": progress_["t"],
-        "seconds": clock.seconds,
-        "pair_updates": clock.pairs,
-        "window": [float(v) for v in progress_["window"]],
-        "trace": state["trace"],
-        "checkpoints": state["checkpoints"],
-        "config": cfg.as_dict(),
-        "qwem_version": __version__,
-    }
-    with atomic_path(out_dir / "state.pt") as tmp:
-        torch.save(blob, tmp)
-
-
 def _resume(
-    out_dir: Path, cfg: TrainConfig, V: int, device: torch.device, dtype: torch.dtype
+    work: Path, cfg: TrainConfig, V: int, device: torch.device, dtype: torch.dtype
 ) -> dict:
-    """The saved state if it matches this run's config, else a fresh start.
-
-    A state saved for other settings (or by an older qwem) is obsolete
-    (Snakemake reruns the job because a parameter changed): it is discarded,
-    with the snapshots of that run, and training starts over.
-    """
+    """The saved state if it matches this run's config, else a fresh start."""
     gen = torch.Generator(device).manual_seed(cfg.seed)
-    path = out_dir / "state.pt"
-    if path.exists():
-        blob = torch.load(path, weights_only=False)
-        if blob["config"] == cfg.as_dict() and blob["qwem_version"] == __version__:
-            gen.set_state(blob["gen"])
-            logger.info("resuming %s at step %d", cfg.name, blob["step"])
-            return {**blob, "W": blob["W"].to(device, dtype), "gen": gen}
-        logger.warning(
-            "%s was saved for other settings of run %s; starting over", path, cfg.name
-        )
-        path.unlink()
-    for stale in out_dir.glob("W_*.npy"):  # snapshots of an earlier run
-        stale.unlink()
+    blob = saved_state(work, cfg)
+    if blob is not None:
+        gen.set_state(blob["gen"])
+        return {**blob, "W": blob["W"].to(device, dtype), "gen": gen}
     W = initial_embedding(cfg, V).to(device, dtype)
     fresh = {"step": 0, "t": 0.0, "trace": [], "checkpoints": [], "window": []}
     return {

@@ -33,6 +33,7 @@ def get_fig1_input(wildcards):
     for slot, run in ROLES["fig1"].items():
         files[f"{slot}_trace"] = _run_file(run, "trace.csv")
         files[f"{slot}_checkpoints"] = _run_file(run, "checkpoints.csv")
+        files[f"{slot}_snapshots"] = _run_file(run, "snapshots")
     return files
 
 
