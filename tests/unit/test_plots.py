@@ -371,6 +371,8 @@ def test_cli_writes_png_and_pdf(tmp_path: Path) -> None:
             "50",
             "--slopes-csv",
             str(tmp_path / "slopes.csv"),
+            "--slope",
+            "-0.6",
         ]
     )
     args.func(args)
@@ -408,7 +410,7 @@ def test_cli_fig1_reads_the_snapshots_listed_in_checkpoints(tmp_path: Path) -> N
         "--vocab",
         str(tmp_path / "vocab.tsv"),
     ]
-    argv += ["--modes", "3", "--among", "12", "--dpi", "40"]
+    argv += ["--modes", "3", "--labels", "8", "--among", "12", "--dpi", "40"]
     argv += ["--png", str(tmp_path / "f.png"), "--pdf", str(tmp_path / "f.pdf")]
     args = build_parser().parse_args(argv)
     args.func(args)
