@@ -59,6 +59,16 @@ def named_path(text: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
+def pick(a: argparse.Namespace, *keys: str) -> dict[str, Any]:
+    """Options as keyword arguments: ``pick(a, "dim", "loss-out")``."""
+    return {k.replace("-", "_"): getattr(a, k.replace("-", "_")) for k in keys}
+
+
+def input_arg(p: argparse.ArgumentParser, help_: str) -> None:
+    """The required ``--in`` (dest ``input``) of a command reading one model."""
+    p.add_argument("--in", dest="input", type=Path, required=True, help=help_)
+
+
 def params_of(a: argparse.Namespace) -> dict[str, Any]:
     """The parsed command line as recorded in sidecars (without the handler)."""
     return {k: v for k, v in vars(a).items() if k != "func"}

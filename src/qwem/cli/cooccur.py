@@ -1,7 +1,4 @@
-"""``qwem cooccur``: pair counts of each token shard, and their sum.
-
-The work is :mod:`qwem.cooccur.jobs`.
-"""
+"""``qwem cooccur``: pair counts of each token shard (:mod:`qwem.cooccur.jobs`)."""
 
 from __future__ import annotations
 
@@ -9,22 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command
+from qwem.cli.common import actions, add_command, pick
 
 
 def cmd_count(a: argparse.Namespace) -> None:
     from qwem.cooccur.jobs import count_shard
 
-    count_shard(
-        a.tokens,
-        a.offsets,
-        a.out,
-        vocab_size=a.vocab_size,
-        context_length=a.context_length,
-        weighting=a.weighting,
-        method=a.method,
-        max_memory_mb=a.max_memory_mb,
-    )
+    keys = ("vocab_size", "context_length", "weighting", "method", "max_memory_mb")
+    count_shard(a.tokens, a.offsets, a.out, **pick(a, *keys))
 
 
 def cmd_merge(a: argparse.Namespace) -> None:

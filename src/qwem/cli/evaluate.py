@@ -8,20 +8,20 @@ command line in its ``.meta.json`` sidecar.
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 from typing import Any
 
 from qwem.cli.common import (
     actions,
     add_command,
+    input_arg,
     named_path,
     opt_str,
     params_of,
+    pick,
+    required,
     vocab_and_questions,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def cmd_table(a: argparse.Namespace) -> None:
@@ -34,7 +34,7 @@ def cmd_table(a: argparse.Namespace) -> None:
         questions=a.questions,
         men=a.men,
         params=params_of(a),
-        **{k: getattr(a, k) for k in outs},
+        **pick(a, *outs),
     )
     print(table.to_string(index=False))
 
@@ -44,7 +44,7 @@ def cmd_bootstrap(a: argparse.Namespace) -> None:
 
     keys = ("resamples", "level", "seed", "reference", "out", "paired_out")
     intervals = bootstrap_files(
-        a.questions, a.pairs, params=params_of(a), **{k: getattr(a, k) for k in keys}
+        a.questions, a.pairs, params=params_of(a), **pick(a, *keys)
     )
     print(intervals.to_string(index=False))
 
@@ -53,12 +53,7 @@ def cmd_fetch_men(a: argparse.Namespace) -> None:
     from qwem.evaluate.men import fetch_men
 
     fetch_men(
-        a.url,
-        a.out,
-        member=a.member,
-        sha256=a.sha256,
-        retries=a.retries,
-        timeout_s=a.timeout,
+        a.url, a.out, timeout_s=a.timeout, **pick(a, "member", "sha256", "retries")
     )
 
 
@@ -66,9 +61,7 @@ def cmd_concepts(a: argparse.Namespace) -> None:
     from qwem.evaluate.jobs import concepts_file
 
     keys = ("vocab", "directions", "top", "among", "out")
-    table = concepts_file(
-        a.input, params=params_of(a), **{k: getattr(a, k) for k in keys}
-    )
+    table = concepts_file(a.input, params=params_of(a), **pick(a, *keys))
     print(table.head(2 * a.top).to_string(index=False))
 
 
@@ -76,9 +69,7 @@ def cmd_agreement(a: argparse.Namespace) -> None:
     from qwem.evaluate.jobs import agreement_files
 
     keys = ("vocab", "dims", "modes", "out", "subspace_out")
-    table = agreement_files(
-        a.embedding, params=params_of(a), **{k: getattr(a, k) for k in keys}
-    )
+    table = agreement_files(a.embedding, params=params_of(a), **pick(a, *keys))
     print(table.to_string(index=False))
 
 
@@ -112,14 +103,11 @@ def register(stages: Any) -> None:
     p.add_argument("--pairs-out", type=Path, help="every pair's cosine per model")
 
     p = add_command(ev, "bootstrap", cmd_bootstrap, "bootstrap intervals, paired")
-    p.add_argument("--questions", type=Path, required=True, help="--questions-out")
-    p.add_argument("--pairs", type=Path, required=True, help="--pairs-out")
-    p.add_argument("--reference", required=True, help="model of the paired table")
-    p.add_argument("--resamples", type=int, required=True, help="B")
-    p.add_argument("--level", type=float, required=True, help="e.g. 0.95")
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--out", type=Path, required=True, help="intervals (long CSV)")
-    p.add_argument("--paired-out", type=Path, required=True, help="differences")
+    # --questions-out, --pairs-out of table; intervals (long CSV), differences
+    required(p, Path, "questions", "pairs", "out", "paired-out")
+    required(p, str, "reference")
+    required(p, int, "resamples", "seed")
+    required(p, float, "level")
 
     p = add_command(ev, "fetch-men", cmd_fetch_men, "download the MEN similarity set")
     p.add_argument("--url", required=True, help="http(s)://, file:// or a path")
@@ -131,23 +119,14 @@ def register(stages: Any) -> None:
     p.add_argument("--out", type=Path, required=True)
 
     p = add_command(ev, "concepts", cmd_concepts, "top words of eigen/PCA directions")
-    p.add_argument(
-        "--in",
-        dest="input",
-        type=Path,
-        required=True,
-        help="eigenpairs .npz (eigenvectors) or word2vec file (PCA directions)",
-    )
+    input_arg(p, "eigenpairs .npz (eigenvectors) or word2vec file (PCA directions)")
     p.add_argument("--vocab", type=Path, help="vocab.tsv (needed for .npz)")
-    p.add_argument("--directions", type=int, required=True, help="how many")
-    p.add_argument("--top", type=int, required=True, help="words per side (paper: 20)")
-    p.add_argument("--among", type=int, required=True, help="most frequent words")
-    p.add_argument("--out", type=Path, required=True)
+    required(p, int, "directions", "top", "among")  # top: words per side
+    required(p, Path, "out")
 
     p = add_command(ev, "agreement", cmd_agreement, "subspace and vector overlaps")
     _embeddings(p, "word2vec file or eigenpairs .npz (at least two)")
     p.add_argument("--vocab", type=Path, help="vocab.tsv (needed for .npz)")
     p.add_argument("--dims", type=int, nargs="+", required=True, help="subspace d")
     p.add_argument("--modes", type=int, required=True, help="k of the k x k matrix")
-    p.add_argument("--out", type=Path, required=True, help="(v_i . v~_j)^2, long")
-    p.add_argument("--subspace-out", type=Path, required=True)
+    required(p, Path, "out", "subspace-out")  # out: (v_i . v~_j)^2, long

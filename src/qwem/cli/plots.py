@@ -8,107 +8,91 @@ Options naming one run or slot take ``KEY=VALUE`` and may repeat
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from qwem.cli.common import actions, add_command, keyed, required
+from qwem.cli.common import actions, add_command, keyed, pick, required
+
+
+def _figures() -> ModuleType:
+    """:mod:`qwem.plots.figures`, imported when a command runs (matplotlib)."""
+    return importlib.import_module("qwem.plots.figures")
+
+
+def _tables() -> ModuleType:
+    """:mod:`qwem.plots.table_files`, imported when a command runs."""
+    return importlib.import_module("qwem.plots.table_files")
 
 
 def _files(a: argparse.Namespace) -> Any:
-    from qwem.plots.common import FigureFiles
-
-    return FigureFiles(a.png, a.pdf, a.dpi)
-
-
-def _get(a: argparse.Namespace, *keys: str) -> dict[str, Any]:
-    return {k.replace("-", "_"): getattr(a, k.replace("-", "_")) for k in keys}
+    return _figures().FigureFiles(a.png, a.pdf, a.dpi)
 
 
 def cmd_fig1(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import fig1_file
-
     qwem = (a.qwem_trace, a.qwem_checkpoints, a.qwem_init)
     sgns = (a.sgns_trace, a.sgns_checkpoints)
-    opts = _get(a, "modes", "labels", "among")
-    fig1_file(a.theory, a.vocab, _files(a), qwem=qwem, sgns=sgns, **opts)
+    opts = pick(a, "modes", "labels", "among")
+    _figures().fig1_file(a.theory, a.vocab, _files(a), qwem=qwem, sgns=sgns, **opts)
 
 
 def cmd_fig2(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import fig2_file
-
-    fig2_file(a.theory, a.trace, a.init, _files(a), modes=a.modes)
+    _figures().fig2_file(a.theory, a.trace, a.init, _files(a), modes=a.modes)
 
 
 def cmd_fig3(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import fig3_file
-
-    fig3_file(a.concepts, _files(a), directions=a.directions, words=a.words)
+    _figures().fig3_file(a.concepts, _files(a), directions=a.directions, words=a.words)
 
 
 def cmd_fig4(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import fig4_file
-
-    tables = _get(a, *RMT_TABLES)
-    fig4_file(tables, _files(a), **_get(a, "family", "min_pairs", "modes", "bins"))
+    tables = pick(a, *RMT_TABLES)
+    _figures().fig4_file(
+        tables, _files(a), **pick(a, "family", "min_pairs", "modes", "bins")
+    )
 
 
 def cmd_ablation(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import ablation_file
-
-    ablation_file(a.trace, _files(a), modes=a.modes)
+    _figures().ablation_file(a.trace, _files(a), modes=a.modes)
 
 
 def cmd_top1(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import top1_file
-
-    top1_file(a.sweep, _files(a))
+    _figures().top1_file(a.sweep, _files(a))
 
 
 def cmd_overlap(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import overlap_file
-
-    overlap_file(a.overlap, a.prefer, _files(a), pairs=a.pairs)
+    _figures().overlap_file(a.overlap, a.prefer, _files(a), pairs=a.pairs)
 
 
 def cmd_spectra(a: argparse.Namespace) -> None:
-    from qwem.plots.figures import spectra_file
-
-    slopes = spectra_file(a.spectra, a.slopes_csv, _files(a), slope=a.slope)
+    slopes = _figures().spectra_file(a.spectra, a.slopes_csv, _files(a), slope=a.slope)
     print(slopes.to_string(index=False))
 
 
 def cmd_theory_time(a: argparse.Namespace) -> None:
-    from qwem.plots.table_files import TimedRunFiles, theory_time_files
-
     meta, init, loss = dict(a.meta), dict(a.init), dict(a.loss)
     runs = {
-        n: TimedRunFiles(Path(t), Path(meta[n]), float(init[n]), loss[n])
+        n: _tables().TimedRunFiles(Path(t), Path(meta[n]), float(init[n]), loss[n])
         for n, t in a.trace
     }
-    print(theory_time_files(a.theory, runs, a.csv, a.md).to_string())
+    print(_tables().theory_time_files(a.theory, runs, a.csv, a.md).to_string())
 
 
 def cmd_table1(a: argparse.Namespace) -> None:
-    from qwem.plots.table_files import Table1Files, table1_files
-
-    out = Table1Files(**_get(a, *TABLE1_OUTPUTS))
+    out = _tables().Table1Files(**pick(a, *TABLE1_OUTPUTS))
     inputs = (a.table, a.analogies, a.intervals, a.paired)
-    table1_files(*inputs, trained=dict(a.trained), out=out)
+    _tables().table1_files(*inputs, trained=dict(a.trained), out=out)
 
 
 def cmd_agreement(a: argparse.Namespace) -> None:
-    from qwem.plots.table_files import agreement_files
-
-    opts = _get(a, "reference", "models", "ks", "csv", "md")
-    print(agreement_files(a.subspace, **opts).to_string())
+    opts = pick(a, "reference", "models", "ks", "csv", "md")
+    print(_tables().agreement_files(a.subspace, **opts).to_string())
 
 
 def cmd_compute(a: argparse.Namespace) -> None:
-    from qwem.plots.table_files import compute_files
-
-    opts = _get(a, "gensim", "table", "stats", "eig", "fraction", "csv", "md")
+    opts = pick(a, "gensim", "table", "stats", "eig", "fraction", "csv", "md")
     slots = dict(a.checkpoints), dict(a.run)
-    print(compute_files(*slots, files=_files(a), **opts).to_string())
+    print(_tables().compute_files(*slots, files=_files(a), **opts).to_string())
 
 
 RMT_TABLES = ("spectra", "density", "fits", "localisation", "sweep")

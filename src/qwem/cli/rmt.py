@@ -10,7 +10,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command, params_of, vocab_and_questions
+from qwem.cli.common import (
+    actions,
+    add_command,
+    input_arg,
+    params_of,
+    pick,
+    vocab_and_questions,
+)
 from qwem.cli.spectral import add_solve
 
 OUTPUTS = ("sweep", "spectra", "fits", "density", "localisation")
@@ -19,17 +26,9 @@ OUTPUTS = ("sweep", "spectra", "fits", "density", "localisation")
 def cmd_tables(a: argparse.Namespace) -> None:
     from qwem.rmt.jobs import RmtOutputs, RmtSettings, rmt_tables
 
+    keys = ("families", "d_min", "d_max", "points", "hist_dims", "modes", "margin")
     settings = RmtSettings(
-        families=a.families,
-        d_min=a.d_min,
-        d_max=a.d_max,
-        points=a.points,
-        hist_dims=a.hist_dims,
-        modes=a.modes,
-        margin=a.margin,
-        max_outliers=a.max_outliers,
-        edge_shift=a.edge_shift,
-        density_points=a.density_points,
+        **pick(a, *keys, "max_outliers", "edge_shift", "density_points")
     )
     outputs = RmtOutputs(**{name: getattr(a, f"{name}_out") for name in OUTPUTS})
     fits = rmt_tables(
@@ -48,13 +47,7 @@ def register(stages: Any) -> None:
     sp = actions(stages, "rmt", "random-matrix basis and spiked-model tables")
     add_solve(sp, "basis", "the D eigenpairs of the random-matrix basis (as solve)")
     p = add_command(sp, "tables", cmd_tables, "spiked-model tables of analogy families")
-    p.add_argument(
-        "--in",
-        dest="input",
-        type=Path,
-        required=True,
-        help="eigenpairs .npz (or an embedding already in the eigenbasis)",
-    )
+    input_arg(p, "eigenpairs .npz (or an embedding already in the eigenbasis)")
     vocab_and_questions(p)
     # not in the config: the paper's protocol (docs/method.md#random-matrix-analyses)
     p.add_argument(

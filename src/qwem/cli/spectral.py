@@ -10,37 +10,20 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command
+from qwem.cli.common import actions, add_command, pick
 
 
 def cmd_solve(a: argparse.Namespace) -> None:
     from qwem.spectral.jobs import solve_target
 
-    solve_target(
-        a.target,
-        vocab=a.vocab,
-        dim=a.dim,
-        solver=a.solver,
-        seed=a.seed,
-        tol=a.tol,
-        eig=a.eig,
-        embedding=a.embedding,
-        w2v=a.w2v,
-    )
+    keys = ("vocab", "dim", "solver", "seed", "tol", "eig", "embedding", "w2v")
+    solve_target(a.target, **pick(a, *keys))
 
 
 def cmd_theory(a: argparse.Namespace) -> None:
     from qwem.spectral.jobs import write_theory
 
-    write_theory(
-        a.eig,
-        dim=a.dim,
-        inits=a.inits,
-        points=a.points,
-        modes=a.modes,
-        out=a.out,
-        loss_out=a.loss_out,
-    )
+    write_theory(a.eig, **pick(a, "dim", "inits", "points", "modes", "out", "loss-out"))
 
 
 def cmd_spectra(a: argparse.Namespace) -> None:

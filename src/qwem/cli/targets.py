@@ -9,19 +9,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command
+from qwem.cli.common import actions, add_command, pick
 
 
 def cmd_build(a: argparse.Namespace) -> None:
     from qwem.targets import build_targets
 
-    build_targets(
-        a.counts,
-        a.outdir,
-        a.stats,
-        negative_weight=a.negative_weight,
-        config_fingerprint=a.config_fingerprint,
-    )
+    opts = pick(a, "negative_weight", "config_fingerprint")
+    build_targets(a.counts, a.outdir, a.stats, **opts)
 
 
 def register(stages: Any) -> None:
