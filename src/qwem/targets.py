@@ -218,3 +218,64 @@ def _row_writers(paths: dict[str, Path], V: int) -> Iterator[dict[str, _RowWrite
             fh = stack.enter_context(open(stack.enter_context(atomic_path(path)), "wb"))
             writers[name] = _RowWriter(fh, V)
         yield writers
+
+
+#: the files of ``qwem targets build``, in order (stem of ``<outdir>/<stem>.npy``)
+TARGET_FILES = ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
+
+
+def build_targets(
+    counts_path: Path,
+    outdir: Path,
+    stats: Path,
+    *,
+    negative_weight: float,
+    config_fingerprint: str,
+) -> dict[str, Any]:
+    """P_i, P_ij and every target of a counts file, and ``stats.json``.
+
+    Writes ``<outdir>/<stem>.npy`` for each of :data:`TARGET_FILES`
+    (docs/method.md#targets) and the statistics: corpus totals, the files,
+    the wall time of every job so far, and :func:`write_targets`'s summary,
+    which it returns.
+    """
+    import time
+
+    from qwem import cooccur
+    from qwem.io import provenance, write_json
+
+    start = time.perf_counter()
+    counts = cooccur.load(counts_path)
+    outputs = {name: outdir / f"{name}.npy" for name in TARGET_FILES}
+    summary = write_targets(counts, outputs, negative_weight=negative_weight)
+    meta = cooccur.read_meta(counts_path)
+    # wall time of every job so far: counting (all shards), merge, targets
+    seconds = {**meta.get("wall_seconds", {}), "targets": time.perf_counter() - start}
+    record = {"counts": str(counts_path), "config": config_fingerprint}
+    write_json(
+        stats,
+        {
+            **provenance(record),
+            "V": counts.vocab_size,
+            "L": counts.context_length,
+            "weighting": counts.weighting,
+            "tokens": counts.tokens,
+            "documents": counts.documents,
+            "pairs": counts.pairs,
+            "distinct_pairs": int(counts.keys.size),
+            "corpus_fingerprint": meta["fingerprint"],
+            "files": {name: path.name for name, path in outputs.items()},
+            "wall_seconds": seconds,
+            **summary,
+        },
+    )
+    logger.info("targets written: %s", summary)
+    logger.info(
+        "sum P_ij = %.6f: the counted pairs weigh %.4f on average against the "
+        "nominal %.4f of P_ij's denominator (windows cut short by document ends "
+        "lose their far, light pairs)",
+        summary["sum_P_ij"],
+        summary["mean_pair_weight"],
+        summary["nominal_pair_weight"],
+    )
+    return summary

@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -228,3 +229,91 @@ def tokenize_part(path: str | Path, words: list[str], *, digits: str) -> TokenSh
             offsets.append(len(buf))
     tokens = np.frombuffer(buf, dtype=dtype).copy() if len(buf) else np.zeros(0, dtype)
     return TokenShard(tokens, np.frombuffer(offsets, dtype=np.int64).copy(), seen, docs)
+
+
+def count_part(text: Path, out: Path, *, digits: str) -> Counter[str]:
+    """Word counts of one text part, written to ``out`` (.tsv.gz)."""
+    counts = count_words(text, digits=digits)
+    write_counts(counts, out)
+    logger.info("%s: %d tokens, %d distinct words", text, counts.total(), len(counts))
+    return counts
+
+
+def build_vocabulary(counts: list[Path], out: Path, *, size: int) -> pd.DataFrame:
+    """Merge the word counts of every part and write the ``size`` most frequent.
+
+    The sidecar of ``out`` records the corpus tokens, distinct words and the
+    tokens the vocabulary covers.
+    """
+    from qwem.io import write_meta
+
+    merged = merge_counts(counts)
+    table = select_vocabulary(merged, size=size)
+    covered, total = int(table["count"].sum()), int(merged.sum())
+    write_meta(
+        out,
+        {"vocab_size": size, "parts": len(counts)},
+        tokens=total,
+        distinct_words=len(merged),
+        in_vocab_tokens=covered,
+    )
+    write_vocabulary(table, out)
+    logger.info(
+        "vocabulary of %d words covers %d of %d tokens (%.1f %%)",
+        size,
+        covered,
+        total,
+        100.0 * covered / max(total, 1),
+    )
+    return table
+
+
+def tokenize_to_files(
+    text: Path, vocab: Path, *, tokens: Path, offsets: Path, info: Path, digits: str
+) -> TokenShard:
+    """Tokenise a text part: ids (``tokens``), ``offsets`` and a JSON ``info``."""
+    from qwem import __version__
+    from qwem.io import save_npy, write_json
+
+    words = read_vocabulary(vocab)
+    shard = tokenize_part(text, words, digits=digits)
+    save_npy(offsets, shard.offsets)
+    write_json(
+        info,
+        {
+            "qwem_version": __version__,
+            "params": {"digits": digits, "vocab_size": len(words)},
+            "tokens": int(shard.tokens.size),
+            "documents": shard.n_docs,
+            "words_seen": shard.words_seen,
+            "documents_seen": shard.docs_seen,
+            "dtype": str(shard.tokens.dtype),
+        },
+    )
+    save_npy(tokens, shard.tokens)  # last: the rule's main output
+    logger.info(
+        "%s: %d tokens in %d documents (%d words seen)",
+        text,
+        shard.tokens.size,
+        shard.n_docs,
+        shard.words_seen,
+    )
+    return shard
+
+
+def summarize_shards(infos: list[Path], out: Path) -> dict[str, Any]:
+    """Totals (tokens, documents, words seen) of every shard's info, to ``out``.
+
+    Returns the record written: the totals and ``parts``, each shard's info.
+    """
+    from qwem import __version__
+    from qwem.io import read_json, write_json
+
+    parts = {Path(p).name.removesuffix(".json"): read_json(p) for p in infos}
+    total = {
+        k: sum(int(v[k]) for v in parts.values())
+        for k in ("tokens", "documents", "words_seen")
+    }
+    record = {"qwem_version": __version__, **total, "parts": parts}
+    write_json(out, record)
+    return record

@@ -326,6 +326,7 @@ def test_merge_records_the_counting_time_of_every_shard(tmp_path: Path) -> None:
         argv = ["cooccur", "count", str(tmp_path / f"t{i}.npy")]
         argv += [str(tmp_path / f"o{i}.npy"), "--out", str(parts[-1])]
         argv += ["--vocab-size", "3", "--context-length", "2", "--weighting", "linear"]
+        argv += ["--method", "auto"]
         args = parser.parse_args([*argv, "--max-memory-mb", "100"])
         args.func(args)
     args = parser.parse_args(

@@ -541,5 +541,6 @@ def test_cli_error_leaves_no_output(tmp_path: Path) -> None:
     np.savez(eig, values=np.ones(2), vectors=np.eye(3)[:, :2])
     out = tmp_path / "concepts.csv"
     argv = ["evaluate", "concepts", "--in", str(eig), "--directions", "1"]
+    argv += ["--top", "2", "--among", "3"]
     assert main([*argv, "--out", str(out)]) == 2
     assert not out.exists() and list(tmp_path.iterdir()) == [eig]

@@ -380,6 +380,8 @@ def test_cli_writes_png_and_pdf(tmp_path: Path) -> None:
             "50",
             "--slopes-csv",
             str(tmp_path / "slopes.csv"),
+            "--slope",
+            "-0.6",
         ]
     )
     args.func(args)
@@ -402,8 +404,9 @@ def test_cli_fig1_reads_the_snapshots_listed_in_checkpoints(tmp_path: Path) -> N
         run / "checkpoints.csv", index=False
     )
     rng = np.random.default_rng(0)
+    (run / "snapshots").mkdir()
     for step in steps:
-        np.save(run / f"W_{step:09d}.npy", rng.normal(size=(12, 4)))
+        np.save(run / f"snapshots/W_{step:09d}.npy", rng.normal(size=(12, 4)))
     _theory().to_csv(tmp_path / "theory.csv", index=False)
     words = pd.DataFrame(
         {"word": [f"w{i}" for i in range(12)], "count": 12 - np.arange(12)}
@@ -411,18 +414,19 @@ def test_cli_fig1_reads_the_snapshots_listed_in_checkpoints(tmp_path: Path) -> N
     words.to_csv(tmp_path / "vocab.tsv", sep="\t", index=False)
     argv = ["plots", "fig1", "--qwem-trace", str(run / "trace.csv")]
     argv += ["--qwem-checkpoints", str(run / "checkpoints.csv"), "--qwem-init", "1e-12"]
+    argv += ["--qwem-snapshots", str(run / "snapshots")]
     argv += [
         "--theory",
         str(tmp_path / "theory.csv"),
         "--vocab",
         str(tmp_path / "vocab.tsv"),
     ]
-    argv += ["--modes", "3", "--among", "12", "--dpi", "40"]
+    argv += ["--modes", "3", "--labels", "8", "--among", "12", "--dpi", "40"]
     argv += ["--png", str(tmp_path / "f.png"), "--pdf", str(tmp_path / "f.pdf")]
     args = build_parser().parse_args(argv)
     args.func(args)
     assert (tmp_path / "f.png").read_bytes().startswith(b"\x89PNG")
-    (run / "W_000000250.npy").unlink()  # the rank-2 snapshot
+    (run / "snapshots/W_000000250.npy").unlink()  # the rank-2 snapshot
     with pytest.raises(QwemInputError, match=r"lists snapshots that are missing"):
         args.func(args)
 

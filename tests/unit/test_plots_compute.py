@@ -101,6 +101,7 @@ def test_cli_compute_writes_figure_and_tables(tmp_path: Path) -> None:
         + ["--table", str(tmp_path / "table1.csv")]
         + ["--stats", str(tmp_path / "stats.json")]
         + ["--eig", str(tmp_path / "M_star.eig.npz"), "--fraction", "0.9"]
+        + ["--dpi", "50"]
         + [x for k, path in out.items() for x in (f"--{k}", str(path))]
     )
     args.func(args)

@@ -224,7 +224,7 @@ def test_cli_rmt_writes_every_table(tmp_path: Path) -> None:
     )
     outs = {n: tmp_path / "rmt" / f"{n}.csv" for n in
             ("sweep", "spectra", "fits", "density", "localisation")}  # fmt: skip
-    argv = ["evaluate", "rmt", "--in", str(tmp_path / "eig.npz"), "--vocab", str(vocab)]
+    argv = ["rmt", "tables", "--in", str(tmp_path / "eig.npz"), "--vocab", str(vocab)]
     argv += ["--questions", str(tmp_path / "q.txt"), "--families", "past-tense"]
     argv += ["--d-min", "2", "--d-max", "64", "--points", "4", "--hist-dims", "8"]
     argv += ["--modes", "10", "--density-points", "20"]

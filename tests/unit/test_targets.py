@@ -267,7 +267,7 @@ def test_failing_midway_leaves_no_unigram_file(
 
     monkeypatch.setitem(targets.TARGETS, "pmi", failing_pmi)
     counts = _count(_random_docs(2, 7), 7, 2, "linear")
-    # the stem list of qwem.cli.stats.TARGET_FILES
+    # the stem list of qwem.targets.TARGET_FILES
     outputs = _outputs(tmp_path, ["unigram", *FULL])
     with pytest.raises(RuntimeError, match="disk full"):
         targets.write_targets(counts, outputs, negative_weight=1.0, block_rows=3)

@@ -733,7 +733,8 @@ def test_a_short_run_writes_its_trace_and_checkpoints(tmp_path: Path) -> None:
     saved = sorted(p.name for p in (tmp_path / "snapshots").glob("W_*.npy"))
     assert saved == [f"W_{s:09d}.npy" for s in marks]
     np.testing.assert_array_equal(
-        np.load(tmp_path / "snapshots/W_000000000.npy"), loop.initial_embedding(cfg, V).numpy()
+        np.load(tmp_path / "snapshots/W_000000000.npy"),
+        loop.initial_embedding(cfg, V).numpy(),
     )
     np.testing.assert_array_equal(np.load(tmp_path / "snapshots/W_000000200.npy"), W)
     np.testing.assert_array_equal(np.load(tmp_path / "W.npy"), W)

@@ -1,8 +1,9 @@
 """The ``qwem`` command line: one subcommand per stage, usable without Snakemake.
 
-``qwem <stage> <action> ...``; each handler parses, loads, calls one library
-function and saves. A QwemError is printed as one line and exits with status 2;
-anything else keeps its traceback.
+``qwem <stage> <action> ...``, one module per stage; each handler parses its
+arguments and calls one library function (which loads, computes and writes).
+A QwemError is printed as one line and exits with status 2; anything else
+keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +14,33 @@ import sys
 from collections.abc import Sequence
 
 from qwem import __version__
-from qwem.cli import baseline, corpus, evaluate, plots, spectral, stats, train, vocab
+from qwem.cli import (
+    baseline,
+    cooccur,
+    corpus,
+    evaluate,
+    plots,
+    rmt,
+    spectral,
+    targets,
+    train,
+    vocab,
+)
 from qwem.errors import QwemError
 
 logger = logging.getLogger(__name__)
-STAGES = (corpus, vocab, stats, spectral, train, baseline, evaluate, plots)
+STAGES = (
+    corpus,
+    vocab,
+    cooccur,
+    targets,
+    spectral,
+    train,
+    baseline,
+    evaluate,
+    rmt,
+    plots,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

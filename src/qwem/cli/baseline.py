@@ -1,17 +1,15 @@
-"""``qwem baseline``: the gensim Word2Vec baseline of Table 1."""
+"""``qwem baseline``: the gensim Word2Vec baseline of Table 1.
+
+The work is :func:`qwem.baseline.jobs.gensim_files`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from qwem.cli.common import actions, add_command
-
-logger = logging.getLogger(__name__)
 
 #: the settings of qwem.baseline.GensimConfig, as command-line options
 SETTINGS = {
@@ -28,32 +26,12 @@ SETTINGS = {
 
 
 def cmd_gensim(a: argparse.Namespace) -> None:
-    import gensim
+    from qwem.baseline import GensimConfig
+    from qwem.baseline.jobs import gensim_files
 
-    from qwem import baseline, evaluate, vocab
-    from qwem.io import atomic_text, load_shards, save_npy, write_meta, write_word2vec
-
-    cfg = baseline.GensimConfig(**{key: getattr(a, key) for key in SETTINGS})
-    words = vocab.read_vocabulary(a.vocab)
-    shards = load_shards(a.tokens, a.offsets)
-    questions = evaluate.load_analogies()
-
-    def accuracy(W: np.ndarray) -> float:
-        return evaluate.analogy_accuracy(W, words, questions)[0]
-
-    run = baseline.train_gensim(shards, words, cfg, evaluate=accuracy)
-    params = {"tokens": [str(t) for t in a.tokens], "vocab": str(a.vocab)}
-    params.update({key: getattr(a, key) for key in SETTINGS})
-    with atomic_text(a.out_trace, compress=False) as fh:
-        run.trace.to_csv(fh, index=False, lineterminator="\n")
-    write_meta(a.out_trace, params, gensim_version=gensim.__version__)
-    write_word2vec(a.out_w2v, words, run.vectors)
-    shape = run.vectors.shape
-    write_meta(a.out_npy, params, gensim_version=gensim.__version__, shape=shape)
-    save_npy(a.out_npy, run.vectors)
-    logger.info(
-        "wrote %s, %s and %s: %d x %d", a.out_npy, a.out_w2v, a.out_trace, *shape
-    )
+    cfg = GensimConfig(**{key: getattr(a, key) for key in SETTINGS})
+    outs = {"out_npy": a.out_npy, "out_w2v": a.out_w2v, "out_trace": a.out_trace}
+    gensim_files(a.tokens, a.offsets, a.vocab, cfg, **outs)
 
 
 def register(stages: Any) -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], None]
 
@@ -26,6 +23,12 @@ def actions(stages: Any, stage: str, help_: str) -> Any:
     """The sub-parsers of one stage (``qwem <stage> ACTION``)."""
     parser = stages.add_parser(stage, help=help_, description=help_)
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def required(p: argparse.ArgumentParser, kind: Any, *names: str) -> None:
+    """Required options ``--<name>`` of one type (values the rules pass)."""
+    for name in names:
+        p.add_argument(f"--{name}", type=kind, required=True)
 
 
 def opt_int(text: str) -> int | None:
@@ -46,19 +49,41 @@ def keyed(text: str) -> tuple[str, str]:
     return key, value
 
 
-def save_plot(fig: Any, a: argparse.Namespace) -> None:
-    """Save a figure to ``a.png`` and ``a.pdf`` at ``a.dpi`` (atomically)."""
-    from qwem.plots import save_figure
+def named_path(text: str) -> tuple[str, Path]:
+    """``NAME=PATH`` (or ``PATH``, named after the file up to its first dot)."""
+    name, sep, path = text.partition("=")
+    if not sep:
+        name, path = Path(text).name.split(".")[0], text
+    if not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, Path(path)
 
-    save_figure(fig, a.png, a.pdf, dpi=a.dpi)
-    logger.info("wrote %s and %s", a.png, a.pdf)
+
+def pick(a: argparse.Namespace, *keys: str) -> dict[str, Any]:
+    """Options as keyword arguments: ``pick(a, "dim", "loss-out")``."""
+    return {k.replace("-", "_"): getattr(a, k.replace("-", "_")) for k in keys}
 
 
-def write_texts(*outputs: tuple[Path, str]) -> None:
-    """Write each (path, text) atomically."""
-    from qwem.io import atomic_text
+def input_arg(p: argparse.ArgumentParser, help_: str) -> None:
+    """The required ``--in`` (dest ``input``) of a command reading one model."""
+    p.add_argument("--in", dest="input", type=Path, required=True, help=help_)
 
-    for path, text in outputs:
-        with atomic_text(path) as fh:
-            fh.write(text)
-        logger.info("wrote %s", path)
+
+def params_of(a: argparse.Namespace) -> dict[str, Any]:
+    """The parsed command line as recorded in sidecars (without the handler)."""
+    return {k: v for k, v in vars(a).items() if k != "func"}
+
+
+def vocab_and_questions(p: argparse.ArgumentParser) -> None:
+    """``--vocab`` (restrict and order words) and ``--questions`` (analogies)."""
+    p.add_argument("--vocab", type=Path, help="vocab.tsv: restrict and order words")
+    p.add_argument(
+        "--questions", type=Path, help="analogies (default: gensim's Google file)"
+    )
+
+
+def download_args(p: argparse.ArgumentParser) -> None:
+    """``--retries``, ``--timeout``, ``--backoff`` (corpus.download.*)."""
+    p.add_argument("--retries", type=int, required=True, help="retries after a drop")
+    p.add_argument("--timeout", type=float, required=True, help="socket timeout, s")
+    p.add_argument("--backoff", type=float, required=True, help="first retry wait, s")

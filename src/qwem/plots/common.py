@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from qwem.io import atomic_path
+
+logger = logging.getLogger(__name__)
 
 #: Line colours of modes 1, 2, ... (cycled).
 MODE_CMAP = "viridis"
@@ -112,3 +116,27 @@ def save_figure(
                 fig.savefig(tmp, format="pdf", metadata={"CreationDate": None})
     finally:
         plt.close(fig)
+
+
+@dataclass(frozen=True)
+class FigureFiles:
+    """Where a figure goes: a PNG at ``dpi`` and a PDF."""
+
+    png: Path
+    pdf: Path
+    dpi: int
+
+    def save(self, fig: Figure) -> None:
+        """Write ``fig`` to both files (atomically) and close it."""
+        save_figure(fig, self.png, self.pdf, dpi=self.dpi)
+        logger.info("wrote %s and %s", self.png, self.pdf)
+
+
+def write_texts(*outputs: tuple[Path, str]) -> None:
+    """Write each (path, text) atomically."""
+    from qwem.io import atomic_text
+
+    for path, text in outputs:
+        with atomic_text(path) as fh:
+            fh.write(text)
+        logger.info("wrote %s", path)

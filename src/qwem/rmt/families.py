@@ -38,20 +38,26 @@ FAMILIES = {
 def eigen_embedding(values: F64, vectors: F64) -> F64:
     """W = U Λ^{1/2} over the positive eigenvalues, largest first.
 
+    The eigenpairs are put in descending order, then embedded by
+    :func:`qwem.spectral.closed_form.embed` (docs/method.md#models).
+
     Args:
         values: (D,) eigenvalues; vectors: (V, D) eigenvectors as columns.
     Returns:
         (V, D') float64, D' = number of positive eigenvalues.
     """
+    from qwem.spectral import Eigenpairs
+    from qwem.spectral.closed_form import embed
+
     if vectors.ndim != 2 or vectors.shape[1] != values.size:
         raise QwemInputError(
             f"{values.size} eigenvalues for eigenvectors of shape {vectors.shape}"
         )
     order = np.argsort(-values, kind="stable")
-    keep = order[values[order] > 0]
-    if keep.size < values.size:
-        logger.warning("%d non-positive eigenvalues left out", values.size - keep.size)
-    return np.asarray(vectors[:, keep] * np.sqrt(values[keep]), dtype=np.float64)
+    if np.any(order != np.arange(values.size)):
+        values, vectors = values[order], vectors[:, order]
+    pairs = Eigenpairs(values, vectors, np.full(values.shape, np.nan), "given", 0.0)
+    return np.asarray(embed(pairs, name="eigenpairs").W, dtype=np.float64)
 
 
 def family_pairs(

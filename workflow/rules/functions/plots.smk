@@ -38,11 +38,12 @@ def get_fig1_input(wildcards):
 
 
 def fig1_options(input):
-    """Fig. 1's ``--<slot>-trace``, ``--<slot>-checkpoints``, and the QWEM run's init."""
+    """Fig. 1's ``--<slot>-trace``, ``-checkpoints``, ``-snapshots``, and the QWEM
+    run's init."""
     opts = []
     for slot in ROLES["fig1"]:
-        trace, checkpoints = input[f"{slot}_trace"], input[f"{slot}_checkpoints"]
-        opts += [f"--{slot}-trace {trace} --{slot}-checkpoints {checkpoints}"]
+        for kind in ("trace", "checkpoints", "snapshots"):
+            opts += [f"--{slot}-{kind} {input[f'{slot}_{kind}']}"]
     if "qwem" in ROLES["fig1"]:  # the theory curves are drawn at its init
         opts += [f"--qwem-init {TRAIN['runs'][ROLES['fig1']['qwem']]['init']}"]
     return " ".join(opts)

@@ -1,0 +1,73 @@
+"""What ``qwem train run`` does, file to file: one SGD run from the token shards.
+
+The corpus is every token shard as one stream (documents never cross a
+shard), with P_i and P_ij of the targets stage (Ψ of Setting 3.1 and every
+run's κ, docs/method.md#training); the run resumes from its last state.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def concatenate_shards(
+    tokens: list[Path], offsets: list[Path]
+) -> tuple[NDArray[np.integer], NDArray[np.int64]]:
+    """All token shards as one stream, with document offsets into it."""
+    from qwem.io import load_shards
+
+    shards = load_shards(tokens, offsets)
+    starts = np.cumsum([0] + [t.size for t, _ in shards])
+    parts = [np.zeros(1, np.int64)] + [
+        o[1:] + s for (_, o), s in zip(shards, starts, strict=False)
+    ]
+    return np.concatenate([np.asarray(t) for t, _ in shards]), np.concatenate(parts)
+
+
+def train_run(
+    run: str,
+    settings: str,
+    *,
+    tokens: list[Path],
+    offsets: list[Path],
+    vocab: Path,
+    unigram: Path,
+    p_ij: Path,
+    context_length: int,
+    weighting: str,
+    out_dir: Path,
+    w2v: Path,
+    threads: int,
+) -> NDArray[np.float64]:
+    """Train run ``run`` (``settings``: its JSON) and write W as word2vec text.
+
+    ``threads`` > 0 sets torch's CPU threads (0: torch's default).
+    """
+    from qwem import vocab as qvocab
+    from qwem.evaluate.inputs import analogy_scorer
+    from qwem.io import load_npy, write_word2vec
+    from qwem.train import TrainConfig, train
+    from qwem.train.loop import Corpus
+
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    cfg = TrainConfig.from_dict({**json.loads(settings), "name": run})
+    stream, starts = concatenate_shards(tokens, offsets)
+    corpus = Corpus(
+        stream,
+        starts,
+        load_npy(unigram),
+        load_npy(p_ij, mmap=True),
+        context_length,
+        weighting,
+    )
+    words = qvocab.read_vocabulary(vocab)
+    W = train(corpus, cfg, out_dir, evaluate=analogy_scorer(words))
+    write_word2vec(w2v, words, W)
+    return W
