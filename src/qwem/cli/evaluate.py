@@ -27,15 +27,9 @@ from qwem.cli.common import (
 def cmd_table(a: argparse.Namespace) -> None:
     from qwem.evaluate.jobs import benchmark_files
 
-    outs = ("out", "analogies_out", "similarity_out", "questions_out", "pairs_out")
-    table = benchmark_files(
-        a.embedding,
-        vocab=a.vocab,
-        questions=a.questions,
-        men=a.men,
-        params=params_of(a),
-        **pick(a, *outs),
-    )
+    keys = ("vocab", "questions", "men", "out", "analogies_out", "similarity_out")
+    opts = pick(a, *keys, "questions_out", "pairs_out")
+    table = benchmark_files(a.embedding, params=params_of(a), **opts)
     print(table.to_string(index=False))
 
 
