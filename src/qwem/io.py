@@ -99,6 +99,13 @@ def save_npy(path: str | Path, array: NDArray[Any]) -> None:
         np.save(fh, array, allow_pickle=False)
 
 
+def save_npz(path: str | Path, meta: dict[str, Any], **arrays: NDArray[Any]) -> None:
+    """Write arrays and a JSON ``meta`` entry (last) as one ``.npz``, atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        entries: dict[str, Any] = {**arrays, "meta": np.array(json.dumps(meta))}
+        np.savez(fh, **entries)
+
+
 def load_npy(path: str | Path, *, mmap: bool = False) -> NDArray[Any]:
     """Read an ``.npy`` array, naming the file when it is missing or corrupt."""
     p = Path(path)

@@ -13,7 +13,7 @@ import numpy as np
 
 from qwem.cooccur.pairs import PairCounts
 from qwem.errors import QwemInputError
-from qwem.io import atomic_path, provenance
+from qwem.io import provenance, save_npz
 
 
 def save(
@@ -40,15 +40,14 @@ def save(
         "distinct_pairs": int(counts.keys.size),
         "fingerprint": counts.fingerprint(),
     }
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            keys=counts.keys,
-            weighted=counts.weighted,
-            unweighted=counts.unweighted,
-            unigram=counts.unigram,
-            meta=np.array(json.dumps(meta)),
-        )
+    save_npz(
+        path,
+        meta,
+        keys=counts.keys,
+        weighted=counts.weighted,
+        unweighted=counts.unweighted,
+        unigram=counts.unigram,
+    )
 
 
 def load(path: str | Path) -> PairCounts:

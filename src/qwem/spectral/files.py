@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from qwem.errors import QwemInputError
-from qwem.io import atomic_path
+from qwem.io import save_npz
 from qwem.spectral import Eigenpairs
 
 SUFFIX = ".eig.npz"
@@ -33,15 +33,14 @@ def save_eigenpairs(path: str | Path, pairs: Eigenpairs, **meta: Any) -> None:
     positive, in order (as :func:`qwem.spectral.closed_form.embed` leaves out).
     """
     excluded = pairs.values[~(pairs.values > 0)]
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            values=pairs.values,
-            vectors=pairs.vectors,
-            residuals=pairs.residuals,
-            excluded=excluded,
-            meta=np.array(json.dumps(meta)),
-        )
+    save_npz(
+        path,
+        meta,
+        values=pairs.values,
+        vectors=pairs.vectors,
+        residuals=pairs.residuals,
+        excluded=excluded,
+    )
 
 
 def _refuse(path: str | Path, why: str) -> QwemInputError:
