@@ -27,7 +27,8 @@ include: "workflow/rules/plots.smk"
 
 # each stage's products (functions/<stage>.smk); an input function, because the
 # parts of an enwiki corpus are known only once the corpus_index checkpoint ran
-PRODUCTS = (vocab_outputs, cooccur_outputs, targets_outputs, spectral_outputs)
+# (the counts of the cooccur stage are an intermediate, not a product)
+PRODUCTS = (vocab_outputs, targets_outputs, spectral_outputs)
 PRODUCTS += (train_outputs, baseline_outputs, evaluate_outputs, rmt_outputs)
 PRODUCTS += (plots_outputs,)
 

@@ -154,6 +154,10 @@ def _synthetic_text8(path: Path, n_words: int) -> None:
         zf.writestr("text8", "".join(" " + w for w in words))
 
 
+# a model small enough for V = 8, d = 4 (the config checks every stage's values)
+SMALL_MODEL = {"evaluate": {"concepts": {"directions": 2}}, "rmt": {"hist_dims": [4]}}
+
+
 def test_text8_profile_downloads_verifies_and_shards(
     tmp_path: Path, snakemake: SnakemakeRunner, served: tuple[str, Path]
 ) -> None:
@@ -174,6 +178,7 @@ def test_text8_profile_downloads_verifies_and_shards(
         },
         "vocab_size": 8,
         "dim": 4,
+        **SMALL_MODEL,
     }
     cfg = write_config(tmp_path / "t8.yaml", overlay)
     # the corpus stages only (targets before --configfile, which takes several values)

@@ -168,7 +168,7 @@ def test_figure_option_plans_figures_only(
     changed, out = plan(
         run, "--configfile", str(changed_config(tmp_path, **{"plots": {"dpi": 72}}))
     )
-    figures = {r for r in changed if r.startswith("plot_")}
+    figures = {r for r in changed if r.startswith("plots_")}
     assert len(figures) >= 4, out[-3000:]
     assert set(changed) == figures | {"all"}
     assert "Params have changed" in reason(out, "plots_fig3")

@@ -16,8 +16,3 @@ def count_mem_mb(input_mb):
 def merge_mem_mb(input_mb):
     """Memory of the merge: the shards plus two merged levels (sorted-key merge)."""
     return int(3 * input_mb + 500)
-
-
-def cooccur_outputs():
-    """The cooccur stage's product: the merged counts of the corpus."""
-    return [f"{RESULTS}/cooccur/counts.npz"]
