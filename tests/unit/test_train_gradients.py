@@ -332,3 +332,16 @@ def test_each_pass_visits_the_documents_in_a_new_order() -> None:
         orders.append(order)
     assert np.array_equal(orders[0], orders[2])  # a function of (seed, pass)
     assert not np.array_equal(orders[0], orders[1])
+
+
+def test_kappa_eigensolve_gives_the_same_value_every_call() -> None:
+    """Same inputs, same κ: the top eigenvalue does not depend on how many
+    eigensolves ran before it in the process (ARPACK's own start vector does)."""
+    from qwem.train.psi import top_eigenvalue
+
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((300, 300))
+    M = M + M.T
+    values = {top_eigenvalue(M) for _ in range(4)}
+    assert len(values) == 1
+    assert abs(values.pop() - np.linalg.eigvalsh(M)[-1]) < 1e-9

@@ -13,7 +13,7 @@ def train_gpu(wildcards):
     sequential engine is a CPU loop and never asks for one.
     """
     run = run_settings(config, wildcards.run)
-    return int(run["device"] == "cuda" and run["engine"] != "sequential")
+    return int(run["device"].startswith("cuda") and run["engine"] != "sequential")
 
 
 def train_threads(wildcards):
