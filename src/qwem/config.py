@@ -85,10 +85,19 @@ def _key(path: Any) -> str:
 
 
 def _allowed(schema: Mapping[str, Any]) -> str:
-    """What a schema node allows, in words."""
+    """What a schema node allows, in words; never empty (issue 17).
+
+    Alternatives (``oneOf``/``anyOf``) are listed in parentheses joined by
+    "or", bounds as ``>= 1``/``> 0``, lists with their item shapes; a node
+    that constrains nothing this function knows says so and points to
+    config/README.md.
+    """
     bits = []
-    if "oneOf" in schema:
-        bits.append(" or ".join(f"({_allowed(s)})" for s in schema["oneOf"]))
+    for word in ("oneOf", "anyOf"):
+        if word in schema:
+            bits.append(" or ".join(f"({_allowed(s)})" for s in schema[word]))
+    for sub in schema.get("allOf", ()):
+        bits.append(_allowed(sub))
     if "const" in schema:
         bits.append(repr(schema["const"]))
     if "enum" in schema:
@@ -108,11 +117,41 @@ def _allowed(schema: Mapping[str, Any]) -> str:
         bits.append(f"matching {schema['pattern']}")
     if "minItems" in schema:
         bits.append(f"at least {schema['minItems']} item(s)")
-    if "items" in schema and "enum" in schema["items"]:
-        bits.append("items from " + ", ".join(schema["items"]["enum"]))
+    if "maxItems" in schema and "prefixItems" not in schema:
+        bits.append(f"at most {schema['maxItems']} item(s)")
+    if "prefixItems" in schema:
+        bits.append(_shape(schema))
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        if "enum" in items:
+            bits.append("items from " + ", ".join(map(str, items["enum"])))
+        elif set(items) - {"description", "default"}:
+            bits.append(f"each item {_shape(items)}")
+    if "required" in schema:
+        bits.append("with keys " + ", ".join(schema["required"]))
     if "default" in schema:
         bits.append(f"default {schema['default']!r}")
-    return ", ".join(bits)
+    return ", ".join(bits) or "see config/README.md for this key"
+
+
+def _shape(schema: Mapping[str, Any]) -> str:
+    """A nested node in few words: ``integer >= 0``, ``[integer >= 0, number > 0]``."""
+    if "prefixItems" in schema:
+        return "[" + ", ".join(_shape(s) for s in schema["prefixItems"]) + "]"
+    bounds = [
+        f"{sign} {schema[word]}"
+        for word, sign in (
+            ("minimum", ">="),
+            ("exclusiveMinimum", ">"),
+            ("maximum", "<="),
+            ("exclusiveMaximum", "<"),
+        )
+        if word in schema
+    ]
+    if "type" in schema and "enum" not in schema and bounds:
+        return " ".join([str(schema["type"]), *bounds])
+    bare = {k: v for k, v in schema.items() if k not in ("description", "default")}
+    return _allowed(bare)
 
 
 def explain_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
@@ -134,7 +173,7 @@ def explain_errors(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list
                 f"allowed keys: {', '.join(allowed)} (see config/README.md)"
             )
         else:
-            desc = f" ({node['description']})" if "description" in node else ""
+            desc = f" ({node['description'].strip()})" if "description" in node else ""
             lines.append(
                 f"config key {key!r}: {err.message}; allowed: {_allowed(node)}{desc}"
             )
