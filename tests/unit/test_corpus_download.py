@@ -236,6 +236,20 @@ def test_persistent_drops_exhaust_retries(server: Server, tmp_path: Path) -> Non
     assert len(part) > HALF and DATA.startswith(part)
 
 
+def test_exhausted_retries_without_bytes_name_no_part_file(
+    server: Server, tmp_path: Path
+) -> None:
+    # issue 17: the error named a .part file that was never written
+    server.behaviour.statuses = [503] * 3
+    dest = tmp_path / "enwiki-sha1sums.txt.download"
+    with pytest.raises(QwemDownloadError) as caught:
+        download(server.url, dest, **{**FAST, "retries": 2})
+    message = str(caught.value)
+    assert "nothing was saved, so rerunning starts afresh" in message
+    assert ".part" not in message
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_file_url_and_plain_path_are_copied(tmp_path: Path) -> None:
     src = tmp_path / "mirror" / "data.bin"
     src.parent.mkdir()

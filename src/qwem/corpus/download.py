@@ -264,9 +264,23 @@ def _fetch_with_retries(job: _Job, part: _Part) -> None:
             time.sleep(delay)
     raise QwemDownloadError(
         f"{job.url}: download failed after {part.attempts} attempts (last error: "
-        f"{last}); {part.path} keeps the {part.offset} bytes received, so rerunning "
-        "resumes from there; check the network or set a mirror"
+        f"{last}); {_kept(part)}; check the network or set a mirror"
     )
+
+
+def _kept(part: _Part) -> str:
+    """What a failed download leaves on disk, as the error states it.
+
+    An empty ``.part`` is removed: only received bytes are worth resuming.
+    """
+    size = part.path.stat().st_size if part.path.is_file() else 0
+    if size:
+        return (
+            f"{part.path} keeps the {size} bytes received, so rerunning resumes "
+            "from there"
+        )
+    part.path.unlink(missing_ok=True)
+    return "no bytes arrived and nothing was saved, so rerunning starts afresh"
 
 
 def _fetch_once(job: _Job, part: _Part) -> None:
