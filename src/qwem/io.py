@@ -14,8 +14,13 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
+import re
+import signal
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +31,10 @@ from numpy.typing import NDArray
 from qwem import __version__
 from qwem.errors import QwemInputError
 
+logger = logging.getLogger(__name__)
+
 META_SUFFIX = ".meta.json"
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGHUP}
 
 
 def meta_path(path: str | Path) -> Path:
@@ -38,24 +46,69 @@ def meta_path(path: str | Path) -> Path:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place on success.
 
-    On any exception the temporary file is removed and ``path`` is untouched.
-    The temporary name keeps the target's suffixes (numpy and gzip care).
+    On any exception (and on SIGTERM/SIGHUP, which ``qwem`` turns into one)
+    the temporary file is removed and ``path`` is untouched. The temporary
+    name ``.<name>.<random>.tmp<suffixes>`` keeps the target's suffixes
+    (numpy and gzip care).
+
+    A process killed outright (SIGKILL, power loss) cannot clean up, so
+    temporary files of the same target left by earlier runs are removed
+    first (:func:`remove_stale_temps`). That is safe because only one job
+    writes a given target at a time: Snakemake gives every output one rule
+    and locks the directory, so a temporary file of this target that exists
+    now belongs to a run that is over.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.",
-        suffix=".tmp" + "".join(target.suffixes),
-        dir=target.parent,
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    remove_stale_temps(target)
+    # no SIGTERM between creating the file and knowing its name
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.",
+            suffix=".tmp" + "".join(target.suffixes),
+            dir=target.parent,
+        )
+        os.close(fd)
+        tmp = Path(tmp_name)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     try:
         yield tmp
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def stale_temps(target: str | Path) -> list[Path]:
+    """Temporary files of :func:`atomic_path` for ``target`` that exist now."""
+    t = Path(target)
+    pattern = re.compile(
+        re.escape(f".{t.name}.")
+        + r"[A-Za-z0-9_]{8}"
+        + re.escape(".tmp" + "".join(t.suffixes))
+    )
+    if not t.parent.is_dir():
+        return []
+    return sorted(
+        t.parent / name for name in os.listdir(t.parent) if pattern.fullmatch(name)
+    )
+
+
+def remove_stale_temps(target: str | Path) -> list[Path]:
+    """Remove the temporary files an interrupted writer of ``target`` left.
+
+    Only for the one job that writes ``target`` (see :func:`atomic_path`).
+    Returns the paths removed (each is logged).
+    """
+    removed = []
+    for stale in stale_temps(target):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+            removed.append(stale)
+            logger.info("removed %s, left by an interrupted run", stale)
+    return removed
 
 
 @contextlib.contextmanager
@@ -83,14 +136,126 @@ def atomic_text(path: str | Path, *, compress: bool | None = None) -> Iterator[I
                 yield fh
 
 
+#: What reading a damaged input raises: a truncated or corrupt gzip, bz2 or zip
+#: stream (``EOFError``, ``gzip.BadGzipFile``, ``zlib.error``, ``OSError``,
+#: ``zipfile.BadZipFile``), bytes that are not UTF-8 (``UnicodeDecodeError``),
+#: a table or array that does not parse (``ValueError``, pandas' ``ParserError``).
+READ_ERRORS: tuple[type[Exception], ...] = (
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+
+#: ``results/<name>/<folder>/``: the stages whose rules write that folder.
+_WRITERS = {
+    "download": ("corpus",),
+    "text": ("corpus",),
+    "corpus": ("vocab",),
+    "cooccur": ("cooccur",),
+    "stats": ("targets",),
+    "closed_form": ("spectral",),
+    "train": ("train", "baseline"),
+    "eval": ("evaluate",),
+    "rmt": ("rmt",),
+}
+
+
+def input_fix(path: str | Path) -> str:
+    """How to replace a bad input: rerun the rule that wrote it, or replace it.
+
+    >>> input_fix("results/tiny/text/part-0.txt.gz")[:50]
+    'it was written by rule corpus_* (workflow/rules/co'
+    >>> input_fix("my/questions.txt")
+    'replace it with a complete, valid copy'
+    """
+    parts = Path(path).parts
+    for i, part in enumerate(parts[:-2]):
+        if part == "results" and parts[i + 2] in _WRITERS:
+            stages = _WRITERS[parts[i + 2]]
+            rules = " or ".join(f"{s}_*" for s in stages)
+            smk = ", ".join(f"workflow/rules/{s}.smk" for s in stages)
+            return (
+                f"it was written by rule {rules} ({smk}): delete it and rerun snakemake"
+            )
+    return "replace it with a complete, valid copy"
+
+
+def read_error(path: str | Path, exc: BaseException, what: str = "") -> QwemInputError:
+    """The one-line error for an input that could not be read: file, damage, fix.
+
+    Args:
+        path: the input.
+        exc: what the reader raised (one of :data:`READ_ERRORS`).
+        what: what the file should hold ("word counts"), for the message.
+    """
+    p = Path(path)
+    kind = f" {what}" if what else ""
+    if isinstance(exc, FileNotFoundError) or not p.exists():
+        return QwemInputError(f"{p}: file not found; {input_fix(p)}")
+    if isinstance(exc, UnicodeDecodeError):
+        damage = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    elif isinstance(exc, zipfile.BadZipFile):
+        damage = f"truncated or corrupt zip{kind} ({exc})"
+    elif p.suffix in (".gz", ".bz2") and isinstance(
+        exc, (EOFError, OSError, zlib.error)
+    ):
+        codec = "gzip" if p.suffix == ".gz" else "bz2"
+        damage = f"truncated or corrupt {codec}{kind} ({exc})"
+    else:
+        damage = f"unreadable{kind or ' file'}, truncated or corrupt ({exc})"
+    return QwemInputError(f"{p}: {damage}; {input_fix(p)}")
+
+
+@contextlib.contextmanager
+def reading(path: str | Path, what: str = "") -> Iterator[None]:
+    """Turn a failure to read ``path`` inside the block into a one-line error.
+
+    Wrap only the reading (not the computing on what was read): the errors
+    mapped (:data:`READ_ERRORS`) include ``ValueError``.
+    """
+    try:
+        yield
+    except READ_ERRORS as exc:
+        raise read_error(path, exc, what) from exc
+
+
+class _NamedText(io.TextIOWrapper):
+    """A text stream whose read errors name its file (they come mid-stream)."""
+
+    qwem_path: Path
+
+    def __next__(self) -> str:  # type: ignore[override]
+        with reading(self.qwem_path):
+            return super().__next__()
+
+    def readline(self, size: int | None = -1, /) -> str:  # type: ignore[override]
+        with reading(self.qwem_path):
+            return super().readline(-1 if size is None else size)
+
+    def read(self, size: int | None = -1, /) -> str:
+        with reading(self.qwem_path):
+            return super().read(size)
+
+    def readlines(self, hint: int | None = -1, /) -> list[str]:  # type: ignore[override]
+        with reading(self.qwem_path):
+            return super().readlines(-1 if hint is None else hint)
+
+
 def open_text(path: str | Path) -> IO[str]:
-    """Open a UTF-8 text file for reading, gunzipping ``.gz`` files."""
+    """Open a UTF-8 text file for reading, gunzipping ``.gz`` files.
+
+    A truncated or corrupt gzip stream or bytes that are not UTF-8 raise
+    :class:`QwemInputError` naming the file and the fix, also mid-stream.
+    """
     p = Path(path)
     if not p.exists():
         raise QwemInputError(f"{p}: file not found")
-    if p.suffix == ".gz":
-        return gzip.open(p, "rt", encoding="utf-8")
-    return open(p, encoding="utf-8")
+    raw: Any = gzip.GzipFile(p, "rb") if p.suffix == ".gz" else open(p, "rb")  # noqa: SIM115
+    fh = _NamedText(raw, encoding="utf-8")
+    fh.qwem_path = p
+    return fh
 
 
 def save_npy(path: str | Path, array: NDArray[Any]) -> None:
@@ -111,12 +276,29 @@ def load_npy(path: str | Path, *, mmap: bool = False) -> NDArray[Any]:
     p = Path(path)
     if not p.exists():
         raise QwemInputError(f"{p}: file not found; rerun the stage that makes it")
-    try:
+    with reading(p, ".npy array"):
         return np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+
+
+def read_csv(path: str | Path, *, columns: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """``pandas.read_csv`` of an input, naming the file when it cannot be read.
+
+    Args:
+        path: a CSV (``.csv.gz`` is gunzipped by pandas).
+        columns: columns the table must have (a QwemInputError names the
+            missing ones and the file).
+        kwargs: passed to :func:`pandas.read_csv`.
+    """
+    import pandas as pd
+
+    with reading(path, "table"):
+        table = pd.read_csv(path, **kwargs)
+    if missing := [c for c in columns if c not in table.columns]:
         raise QwemInputError(
-            f"{p}: not a readable .npy file ({exc}); delete it and rerun snakemake"
-        ) from exc
+            f"{path}: missing column(s) {', '.join(missing)} (has "
+            f"{', '.join(map(str, table.columns))}); {input_fix(path)}"
+        )
+    return table
 
 
 def write_json(path: str | Path, obj: Any) -> None:
@@ -191,7 +373,8 @@ def read_word2vec(path: str | Path) -> tuple[list[str], NDArray[np.float64]]:
             n, dim = int(header[0]), int(header[1])
         except (IndexError, ValueError) as exc:
             raise QwemInputError(
-                f"{path}: first line must be '<count> <dim>' (word2vec text format)"
+                f"{path}: first line must be '<count> <dim>' (word2vec text "
+                f"format); {input_fix(path)}"
             ) from exc
         words: list[str] = []
         rows: list[NDArray[np.float64]] = []
@@ -201,12 +384,16 @@ def read_word2vec(path: str | Path) -> tuple[list[str], NDArray[np.float64]]:
             if len(parts) != dim + 1:
                 raise QwemInputError(
                     f"{path}: line {len(words) + 2} has {len(parts) - 1} values, "
-                    f"expected {dim}"
+                    f"expected {dim}: truncated or damaged; {input_fix(path)}"
                 )
             words.append(parts[0])
-            rows.append(np.asarray(parts[1:], dtype=np.float64))
+            with reading(path, f"word2vec line {len(words) + 1}"):
+                rows.append(np.asarray(parts[1:], dtype=np.float64))
     if len(words) != n:
-        raise QwemInputError(f"{path}: header says {n} words, file has {len(words)}")
+        raise QwemInputError(
+            f"{path}: header says {n} words, file has {len(words)}: truncated; "
+            f"{input_fix(path)}"
+        )
     return words, np.vstack(rows) if rows else np.zeros((0, dim))
 
 
