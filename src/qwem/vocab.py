@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from qwem.errors import QwemConfigError, QwemInputError
-from qwem.io import atomic_text, open_text
+from qwem.io import READ_ERRORS, atomic_text, input_fix, open_text, read_error
 from qwem.runtime import progress
 
 logger = logging.getLogger(__name__)
@@ -129,13 +129,12 @@ def read_counts(path: str | Path) -> pd.Series:
             keep_default_na=False,
             na_filter=False,
         )
-    except (OSError, ValueError, EOFError) as exc:
-        raise QwemInputError(
-            f"{path}: unreadable word counts ({exc}); delete it and rerun"
-        ) from exc
+    except READ_ERRORS as exc:
+        raise read_error(path, exc, "word counts") from exc
     if list(df.columns) != ["word", "count"]:
         raise QwemInputError(
-            f"{path}: expected columns word, count; got {list(df.columns)}"
+            f"{path}: expected columns word, count; got {list(df.columns)}; "
+            f"{input_fix(path)}"
         )
     return pd.Series(df["count"].to_numpy(), index=df["word"].to_numpy(), name="count")
 

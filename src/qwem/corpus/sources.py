@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from qwem.errors import QwemConfigError, QwemInputError
-from qwem.io import atomic_text, file_digest
+from qwem.io import atomic_text, file_digest, reading
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def split_text8(
     """
     if doc_words < 1:
         raise QwemConfigError(f"corpus.text8.doc_words must be >= 1, got {doc_words}")
-    with zipfile.ZipFile(zip_path) as zf:
+    with reading(zip_path, "text8 archive"), zipfile.ZipFile(zip_path) as zf:
         data = zf.read(TEXT8_MEMBER)
     raw = np.frombuffer(data, dtype=np.uint8)
     is_char = raw != ord(" ")

@@ -47,7 +47,7 @@ def load_analogies(path: str | Path | None = None) -> pd.DataFrame:
     rows, category = [], None
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise QwemInputError(f"{path}: cannot read analogy questions ({exc})") from exc
     for n, line in enumerate(lines, start=1):
         if not line.strip():

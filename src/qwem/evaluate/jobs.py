@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qwem.evaluate.inputs import align, load_eigen_words, load_embedding, write_table
+from qwem.io import read_csv
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,8 @@ def bootstrap_files(
         resamples=resamples, level=level, seed=seed, reference=reference
     )
     intervals, paired = bootstrap.table1_bootstrap(
-        pd.read_csv(questions, keep_default_na=False),
-        pd.read_csv(pairs, keep_default_na=False),
+        read_csv(questions, keep_default_na=False),
+        read_csv(pairs, keep_default_na=False),
         settings,
     )
     write_table(intervals, out, params)

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
-import numpy as np
 import pandas as pd
 
+from qwem.io import load_npy, read_csv
 from qwem.plots.common import FigureFiles, write_texts
 from qwem.plots.dynamics import RunData
 
@@ -42,8 +42,8 @@ def run_data(
 
     if trace is None or checkpoints is None or snapshots is None:
         return None
-    table = pd.read_csv(trace)
-    steps = [int(s) for s in pd.read_csv(checkpoints)["step"]]
+    table = read_csv(trace)
+    steps = [int(s) for s in read_csv(checkpoints)["step"]]
     snaps = choose_snapshots(table, steps)
     paths = {
         s: snapshot_path(snapshots, s) for s in (steps[-1], *(x.step for x in snaps))
@@ -53,9 +53,9 @@ def run_data(
             f"{checkpoints} lists snapshots that are missing ({', '.join(missing)}); "
             "delete the run's directory and rerun snakemake"
         )
-    run = RunData(label=label, trace=table, init=init, final=np.load(paths[steps[-1]]))
+    run = RunData(label=label, trace=table, init=init, final=load_npy(paths[steps[-1]]))
     for snap in snaps:
-        run.snapshots.append((snap, np.load(paths[snap.step])))
+        run.snapshots.append((snap, load_npy(paths[snap.step])))
         logger.info("%s: step %d, effective rank %d", label, snap.step, snap.rank)
     return run
 
@@ -83,7 +83,7 @@ def fig1_file(
     fig = fig1_dynamics(
         run_data(*qwem[:3], "QWEM", qwem[3]),
         run_data(*sgns, "word2vec", None),
-        pd.read_csv(theory),
+        read_csv(theory),
         words,
         modes=modes,
         n_labels=labels,
@@ -104,8 +104,8 @@ def fig2_file(
     from qwem.plots import fig2_rescaled
 
     init = {k: float(v) for k, v in inits}
-    runs = {k: (pd.read_csv(v), init[k]) for k, v in traces}
-    files.save(fig2_rescaled(pd.read_csv(theory), runs, modes=modes))
+    runs = {k: (read_csv(v), init[k]) for k, v in traces}
+    files.save(fig2_rescaled(read_csv(theory), runs, modes=modes))
 
 
 def fig3_file(
@@ -114,7 +114,7 @@ def fig3_file(
     """Fig. 3: the top words of M*'s leading eigenvectors."""
     from qwem.plots import fig3_concepts
 
-    table = pd.read_csv(concepts)
+    table = read_csv(concepts)
     files.save(fig3_concepts(table, directions=directions, words=words))
 
 
@@ -131,7 +131,7 @@ def fig4_file(
     from qwem.plots import fig4_rmt
     from qwem.plots.rmt import pick_mp_family
 
-    read = {name: pd.read_csv(path) for name, path in tables.items()}
+    read = {name: read_csv(path) for name, path in tables.items()}
     pick = pick_mp_family(read["fits"], preferred=family, min_pairs=min_pairs)
     logger.info(
         "MP panels: %s (N = %d) at d = %s%s",
@@ -168,7 +168,7 @@ def ablation_file(
             f"unknown ablation cells {unknown}; cells: {', '.join(ABLATION_TITLES)}"
         )
     frames = {
-        title: pd.read_csv(given[slot]) if slot in given else None
+        title: read_csv(given[slot]) if slot in given else None
         for slot, title in ABLATION_TITLES.items()
     }
     files.save(appendix_ablation(frames, modes=modes))
@@ -178,7 +178,7 @@ def top1_file(sweep: Path, files: FigureFiles) -> None:
     """Top-1 scores of the analogy families against d."""
     from qwem.plots import appendix_top1
 
-    files.save(appendix_top1(pd.read_csv(sweep)))
+    files.save(appendix_top1(read_csv(sweep)))
 
 
 def overlap_file(
@@ -188,7 +188,7 @@ def overlap_file(
     from qwem.plots import appendix_overlap
     from qwem.plots.concepts import overlap_pairs
 
-    table = pd.read_csv(overlap)
+    table = read_csv(overlap)
     wanted = [cast(tuple[str, str], tuple(p.split(":", 1))) for p in prefer]
     files.save(appendix_overlap(table, overlap_pairs(table, wanted, n=pairs)))
 
@@ -200,7 +200,7 @@ def spectra_file(
     from qwem.plots import appendix_spectra
     from qwem.plots.concepts import spectrum_slopes
 
-    table = pd.read_csv(spectra)
+    table = read_csv(spectra)
     slopes = spectrum_slopes(table)
     write_texts((slopes_csv, slopes.to_csv(index=False)))
     files.save(appendix_spectra(table, slope=slope))

@@ -8,7 +8,6 @@ prints.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qwem.io import read_csv, read_json
 from qwem.plots.common import FigureFiles, write_texts
 
 logger = logging.getLogger(__name__)
@@ -45,16 +45,14 @@ def theory_time_files(
 
     timed = {}
     for name, run in runs.items():
-        record = json.loads(Path(run.meta).read_text())
+        record = read_json(run.meta)
         if "kappa" not in record:
             raise QwemInputError(
                 f"{run.meta}: no 'kappa' (the run's theory-time rate); it was "
                 "written by an older trainer: rerun the run"
             )
-        timed[name] = TimedRun(
-            pd.read_csv(run.trace), run.loss, run.init, record["kappa"]
-        )
-    table = theory_time_table(timed, pd.read_csv(theory))
+        timed[name] = TimedRun(read_csv(run.trace), run.loss, run.init, record["kappa"])
+    table = theory_time_table(timed, read_csv(theory))
     write_texts((csv, table.to_csv()), (md, theory_time_markdown(table)))
     return table
 
@@ -87,14 +85,14 @@ def table1_files(
     from qwem.plots import analogies_by_category
     from qwem.plots import tables as t
 
-    bench, ci = pd.read_csv(table), pd.read_csv(intervals)
-    diffs = pd.read_csv(paired)
+    bench, ci = read_csv(table), read_csv(intervals)
+    diffs = read_csv(paired)
     rows = t.table1_rows(bench["model"], dict(trained))
     t1 = t.table1(bench, rows, ci)
     vs = t.table1_paired(diffs, rows)
     label = next((k for k, m in rows.items() if m in set(diffs["reference"])), "")
     reference = f"{label} ({diffs['reference'].iloc[0]})" if len(diffs) else ""
-    by_cat = analogies_by_category(pd.read_csv(analogies))
+    by_cat = analogies_by_category(read_csv(analogies))
     write_texts(
         (out.csv, t1.to_csv()),
         (out.md, t.table1_markdown(t1, t.interval_note(ci))),
@@ -119,7 +117,7 @@ def agreement_files(
     from qwem.plots import tables as t
 
     table = t.agreement_table(
-        pd.read_csv(subspace), reference=reference, models=list(models), ks=list(ks)
+        read_csv(subspace), reference=reference, models=list(models), ks=list(ks)
     )
     write_texts((csv, table.to_csv()), (md, t.agreement_markdown(table, reference)))
     return table
@@ -150,20 +148,20 @@ def compute_files(
     from qwem.spectral.files import load_eigen_meta
 
     curves = {
-        TRAINED_LABELS[slot]: (runs[slot], c.require_columns(pd.read_csv(p), str(p)))
+        TRAINED_LABELS[slot]: (runs[slot], c.require_columns(read_csv(p), str(p)))
         for slot, p in checkpoints.items()
     }
     curves["gensim SGNS"] = (
         "gensim",
-        c.require_columns(pd.read_csv(gensim), str(gensim)),
+        c.require_columns(read_csv(gensim), str(gensim)),
     )
-    accuracy = pd.read_csv(table).set_index("model")["analogy_a"].astype(float)
+    accuracy = read_csv(table).set_index("model")["analogy_a"].astype(float)
     if "M_star" not in accuracy.index:
         raise QwemInputError(
             f"{table}: no M_star row; add M_star to spectral.targets and rerun"
         )
     mstar = c.closed_form_cost(
-        json.loads(Path(stats).read_text()),
+        read_json(stats),
         load_eigen_meta(eig),
         accuracy=float(accuracy["M_star"]),
     )

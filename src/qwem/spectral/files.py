@@ -14,6 +14,8 @@ accessor a file with only ``meta``): tests and older tools write those.
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ def _read(path: str | Path, keys: tuple[str, ...]) -> dict[str, Any]:
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in keys if k in z.files}
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise _refuse(path, str(exc)) from exc
 
 
