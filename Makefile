@@ -18,13 +18,14 @@ export PATH := $(BIN):$(PATH)
 
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast test-cluster bench lint format report clean-venv help
+.PHONY: install run unlock test test-fast test-cluster bench lint format report clean-venv help
 
 help:
 	@echo "make run    [CONFIG=config/text8.yaml] [CORES=2]  run the pipeline"
 	@echo "make test                                       lint + the test suite"
 	@echo "make test-cluster                               tiny DAG on a local SLURM cluster (root)"
 	@echo "make bench                                      benchmarks -> results/bench/"
+	@echo "make unlock [CONFIG=...]                       remove a stale Snakemake lock after a crash"
 	@echo "make lint | format | install"
 
 install: $(STAMP)
@@ -43,8 +44,13 @@ RUN_NAME = $$($(BIN)/python -c 'import sys; from qwem.config import run_name; \
 
 # the whole DAG, then the HTML report (figures and tables with their captions)
 run: $(STAMP)
+	@$(BIN)/python -m qwem.runtime locks
 	$(SMK) --cores $(CORES) $(SNAKEMAKE_ARGS)
 	$(MAKE) --no-print-directory report
+
+# after a crash: remove the stale lock (same profile and config as the run)
+unlock: $(STAMP)
+	$(SMK) --cores 1 --unlock
 
 report: $(STAMP)
 	$(SMK) --cores 1 --report "results/$(RUN_NAME)/report.html"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -97,3 +98,79 @@ def pick_device(requested: str) -> Any:
         )
     logger.info("training on %s", requested)
     return torch.device(requested)
+
+
+def snakemake_pids(
+    directory: str | Path, *, proc: str | Path = "/proc", exclude: Iterable[int] = ()
+) -> list[int]:
+    """Live processes whose command line mentions snakemake and whose cwd is
+    ``directory`` (read from ``/proc/<pid>/cmdline`` and ``/proc/<pid>/cwd``).
+
+    Args:
+        directory: the working directory of the run (the repository).
+        proc: the proc filesystem (tests pass a fake tree: ``<pid>/cmdline``
+            holding NUL-separated words, ``<pid>/cwd`` a symlink).
+        exclude: pids to leave out (the caller and the shell that started it).
+
+    A process counts when one of its words is a path whose last part starts
+    with ``snakemake`` (``.venv/bin/snakemake``, ``python -m snakemake``).
+    """
+    here = Path(directory).resolve()
+    skip = set(exclude)
+    found = []
+    for entry in Path(proc).iterdir():
+        if not entry.name.isdigit() or int(entry.name) in skip:
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = Path(os.readlink(entry / "cwd")).resolve()
+        except OSError:  # gone, or another user's process
+            continue
+        names = [Path(w.decode(errors="replace")).name for w in words if w]
+        if cwd == here and any(n.startswith("snakemake") for n in names):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def lock_state(
+    directory: str | Path, *, proc: str | Path = "/proc", exclude: Iterable[int] = ()
+) -> tuple[str, list[int]]:
+    """Whether Snakemake's lock in ``directory`` is held: (state, pids).
+
+    ``state`` is ``"free"`` (no lock files in ``.snakemake/locks/``),
+    ``"live"`` (lock files and a snakemake process working in the directory:
+    wait for it) or ``"stale"`` (lock files but no such process: a run that
+    crashed or was killed left them; ``snakemake --unlock`` removes them).
+    """
+    locks = Path(directory) / ".snakemake" / "locks"
+    if not locks.is_dir() or not any(locks.iterdir()):
+        return "free", []
+    pids = snakemake_pids(directory, proc=proc, exclude=exclude)
+    return ("live" if pids else "stale"), pids
+
+
+def check_locks(directory: str | Path = ".") -> int:
+    """``python -m qwem.runtime locks``: 0 when a run may start, else 2 and why."""
+    state, pids = lock_state(directory, exclude=(os.getpid(), os.getppid()))
+    if state == "live":
+        print(
+            "another snakemake run is working in this directory "
+            f"(pid {', '.join(map(str, pids))}); wait for it",
+            file=sys.stderr,
+        )
+        return 2
+    if state == "stale":
+        print(
+            f"{Path(directory) / '.snakemake' / 'locks'} holds a stale lock: no "
+            "snakemake process works in this directory (a run crashed or was "
+            "killed); run `make unlock`, then rerun",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["locks"]:
+        sys.exit("usage: python -m qwem.runtime locks")
+    sys.exit(check_locks("."))
