@@ -273,12 +273,8 @@ def _kept(part: _Part) -> str:
 
     An empty ``.part`` is removed: only received bytes are worth resuming.
     """
-    size = part.path.stat().st_size if part.path.is_file() else 0
-    if size:
-        return (
-            f"{part.path} keeps the {size} bytes received, so rerunning resumes "
-            "from there"
-        )
+    if size := part.path.stat().st_size if part.path.is_file() else 0:
+        return f"{part.path} keeps the {size} bytes received; rerunning resumes"
     part.path.unlink(missing_ok=True)
     return "no bytes arrived and nothing was saved, so rerunning starts afresh"
 
