@@ -26,7 +26,7 @@ def dense_needs_mb(config: Mapping[str, Any], runs: Sequence[str]) -> dict[str, 
     from qwem.cooccur.counting import memory_needed_mb as counting_mb
     from qwem.spectral.memory import basis_method, solve_memory_mb
     from qwem.targets import memory_needed_mb as targets_mb
-    from qwem.train.config import run_settings, train_memory_mb
+    from qwem.train.config import train_memory_mb
 
     V, dim = config["vocab_size"], config["dim"]
     dense_count = counting_mb(V, config["context_length"], 0, "dense")
@@ -39,8 +39,9 @@ def dense_needs_mb(config: Mapping[str, Any], runs: Sequence[str]) -> dict[str, 
         "rmt basis": solve_memory_mb(V, depth, basis_method(V, depth, solver)),
     }
     runs_mb = {}
+    train = config["train"]
     for run in runs:
-        s = run_settings(dict(config), run)
+        s = {**train, **train["runs"][run]}  # a run's keys over the section's
         runs_mb[run] = train_memory_mb(
             V, dim, s["dtype"], loss=s["loss"], reweighting=s["reweighting"]
         )

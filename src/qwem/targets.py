@@ -244,8 +244,9 @@ def memory_needed_mb(
     streamed to disk block by block.
 
     Measured peak RSS above the loaded interpreter (``tests/tools/peak_memory.py
-    targets V``; synthetic Zipf counts, 2 M tokens, L = 4): V = 2,000: 44 MiB
-    (model 75); V = 4,000: 149 MiB (model 191).
+    targets V``: synthetic counts of 2 M tokens, L = 4, most pairs seen):
+    V = 2,000: 129 MiB (model 258 with :data:`BASE_MB`); V = 4,000: 328 MiB
+    (model 521). At V = 50,000 the model gives 22,535 MiB + 2 x the counts.
     """
     V = vocab_size
     dense = DENSE_BYTES_PER_ENTRY * V * V

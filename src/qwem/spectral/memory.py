@@ -61,9 +61,11 @@ def solve_memory_mb(
     (docs/method.md#models: the closed form needs M's top eigenpairs).
 
     Measured peak RSS above the loaded interpreter (``tests/tools/peak_memory.py
-    solve V --dim 100``; the synthetic M* of that script): V = 2,000:
-    krylov 96 MiB, eigh 95 MiB (model 386, 386); V = 4,000: krylov 379 MiB,
-    eigh 377 MiB (model 648, 648).
+    solve V --dim 100 --solver S``, the synthetic M* of that script; model
+    with :data:`BASE_MB` in brackets): V = 2,000: krylov 123 (426), eigh 86
+    (396), eigsh 85 (398), torch 319 (427) MiB; V = 4,000: krylov, eigh and
+    eigsh 341 (735, 675, 678: the symmetry check's 3 x 122 MiB is the peak),
+    torch 656 (920) MiB.
     """
     method = "krylov" if method == "auto" else method
     V = vocab_size

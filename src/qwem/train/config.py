@@ -228,8 +228,10 @@ def _at_least(name: str, value: int, low: int) -> tuple[bool, str, str, int]:
 #: psi_factors`), plus for SGNS's loss κ's linear matrix B and the products of
 #: B and M* (:func:`qwem.train.psi.kappa`); the other schemes build B and M*
 #: only. Measured (``tests/tools/peak_memory.py train V --run LOSS-SCHEME``,
-#: float64, CPU) at V = 4,000, in units of 8 V^2 bytes: qwem-omniscient 3.0,
-#: sgns-omniscient 6.0, sgns-sgns 5.0, qwem-unigram 5.0 (P_ij included).
+#: float64, CPU) at V = 4,000, in units of 8 V^2 bytes = 122 MiB (P_ij
+#: included): qwem-omniscient 3.0 (366 MiB; model 378 + BASE_MB),
+#: sgns-sgns 5.0 (615; model 622), sgns-omniscient 6.0 (736; model 745),
+#: qwem-unigram 5.0.
 DENSE_TEMPORARIES = {
     ("qwem", "omniscient"): 2,
     ("sgns", "omniscient"): 5,
