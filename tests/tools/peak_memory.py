@@ -2,6 +2,9 @@
 
     python tests/tools/peak_memory.py STAGE V [--dim D] [--solver S] [--run KIND]
 
+Run it in a fresh interpreter: in a long-lived one, freed heap memory is
+reused without raising the peak.
+
 STAGE is ``targets``, ``solve`` (``qwem spectral solve`` / ``qwem rmt basis``)
 or ``train`` (a run's setup: Ψ, κ and its sampler, where the dense V x V
 arrays live). The inputs are synthetic: a token stream of 2 M tokens
@@ -153,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--solver", default="krylov")
     p.add_argument("--run", default="qwem-omniscient", help="LOSS-REWEIGHTING")
+    p.add_argument("--tokens", type=int, default=2_000_000)
     a = p.parse_args(argv)
-    print(json.dumps(measure(a.stage, a.V, a.dim, a.solver, a.run)))
+    print(json.dumps(measure(a.stage, a.V, a.dim, a.solver, a.run, a.tokens)))
     return 0
 
 

@@ -300,16 +300,11 @@ def test_dense_matrices_are_not_taken_for_sparse() -> None:
 def test_solve_memory_model_bounds_the_measured_peak() -> None:
     """V = 1,500, eigh: the measured peak RSS of solve_target is below the
     model, whose V-dependent part is at most three times the peak."""
-    import importlib.util
+    from test_targets import measure_peak
 
     from qwem.spectral import memory
 
-    path = Path(__file__).resolve().parents[1] / "tools/peak_memory.py"
-    spec = importlib.util.spec_from_file_location("peak_memory", path)
-    assert spec and spec.loader
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    got = tool.measure("solve", 1500, 20, "eigh", "", tokens=300_000)
+    got = measure_peak("solve", "1500", "--dim", "20", "--solver", "eigh")
     assert got["peak_mib"] <= got["model_mib"]
     assert got["model_mib"] - memory.BASE_MB <= 3 * got["peak_mib"]
 

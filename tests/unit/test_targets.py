@@ -315,23 +315,26 @@ def test_negative_weight_shifts_m_star_of_an_independent_distribution(
 # --- memory: the model against a measured peak, the guard before allocating ---
 
 
-def _peak_tool() -> Any:
-    """tests/tools/peak_memory.py as a module."""
-    import importlib.util
+def measure_peak(*args: str) -> dict[str, float]:
+    """tests/tools/peak_memory.py in a fresh interpreter (a long-lived one
+    reuses freed heap memory without raising its peak)."""
+    import json
+    import subprocess
+    import sys
 
-    path = Path(__file__).resolve().parents[1] / "tools/peak_memory.py"
-    spec = importlib.util.spec_from_file_location("peak_memory", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    tool = Path(__file__).resolve().parents[1] / "tools/peak_memory.py"
+    proc = subprocess.run(
+        [sys.executable, str(tool), *args], capture_output=True, text=True, check=True
+    )
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
 def test_memory_model_bounds_the_measured_peak_within_a_factor_of_two() -> None:
     """V = 2,000: the measured peak RSS of write_targets is below the model,
     and the model's V-dependent part is at most twice the measured peak."""
-    got = _peak_tool().measure("targets", 2000, 10, "eigh", "", tokens=400_000)
+    got = measure_peak("targets", "2000", "--tokens", "400000")
     assert got["peak_mib"] <= got["model_mib"]
     assert got["model_mib"] - targets.BASE_MB <= 2 * got["peak_mib"]
 
@@ -340,8 +343,8 @@ def test_memory_model_grows_with_v_squared() -> None:
     small, large = targets.memory_needed_mb(10_000), targets.memory_needed_mb(50_000)
     # 9 bytes per entry (858 MiB at V = 10,000, 21,458 MiB at V = 50,000) and
     # five 512-row blocks (195 MiB, 977 MiB)
-    assert 1053 < small - targets.BASE_MB < 1054
-    assert 22_435 < large - targets.BASE_MB < 22_436
+    assert small - targets.BASE_MB == pytest.approx(858.3 + 195.3, abs=0.1)
+    assert large - targets.BASE_MB == pytest.approx(21_457.7 + 976.6, abs=0.1)
 
 
 def test_guard_refuses_before_loading_the_counts(
