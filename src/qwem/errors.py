@@ -112,3 +112,7 @@ class QwemDownloadError(QwemError):
 
 class QwemChecksumError(QwemDownloadError):
     """The bytes arrived but are not the expected ones (size or digest differs)."""
+
+
+class QwemResourceError(QwemError):
+    """A job needs more memory than it may use (names the figure and the fixes)."""

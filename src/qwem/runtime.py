@@ -170,6 +170,117 @@ def check_locks(directory: str | Path = ".") -> int:
     return 0
 
 
+#: The sources of a job's memory allowance, read as files (never a process).
+MEMINFO = Path("/proc/meminfo")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def meminfo_mb(field: str, path: Path | None = None) -> float | None:
+    """A ``kB`` field of /proc/meminfo (``MemTotal``, ``MemAvailable``) in MiB;
+    None where the file or field is missing (not Linux)."""
+    try:
+        lines = (path or MEMINFO).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name == field:
+            return int(value.split()[0]) / 1024
+    return None
+
+
+def physical_memory_mb() -> float | None:
+    """This machine's memory (MemTotal), MiB; None where unknown."""
+    return meminfo_mb("MemTotal")
+
+
+def cgroup_limit_mb(root: Path | None = None) -> float | None:
+    """The memory limit of this process's cgroup, MiB; None when unset.
+
+    The process's own group (``/proc/self/cgroup``) first, then the root:
+    cgroup v2 ``memory.max`` (line ``0::<path>``), v1
+    ``memory/<path>/memory.limit_in_bytes`` (line ``N:memory:<path>``); "max"
+    and values of 2^60 bytes or more mean no limit. The smallest limit found.
+    """
+    root = root or CGROUP_ROOT
+    candidates = []
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, group = line.split(":", 2)
+            group = group.lstrip("/")
+            if controllers == "":
+                candidates.append(root / group / "memory.max")
+            elif "memory" in controllers.split(","):
+                candidates.append(root / "memory" / group / "memory.limit_in_bytes")
+    except (OSError, ValueError):
+        pass
+    candidates += [root / "memory.max", root / "memory/memory.limit_in_bytes"]
+    limits = []
+    for path in candidates:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:
+            limits.append(int(text) / 2**20)
+    return min(limits, default=None)
+
+
+def memory_allowance_mb(limit_mb: float | None = None) -> tuple[float | None, str]:
+    """The memory a job may use, MiB, and where that figure comes from.
+
+    The smallest of MemAvailable (/proc/meminfo), the cgroup limit
+    (:func:`cgroup_limit_mb`) and ``limit_mb`` when given; (None, "unknown")
+    when none can be read.
+    """
+    sources = {
+        "MemAvailable": meminfo_mb("MemAvailable"),
+        "the cgroup limit": cgroup_limit_mb(),
+        "the explicit limit": limit_mb,
+    }
+    known = {k: v for k, v in sources.items() if v is not None}
+    if not known:
+        return None, "unknown"
+    source = min(known, key=lambda k: known[k])
+    return known[source], source
+
+
+def check_memory(
+    what: str, need_mb: float, *, fixes: str, limit_mb: float | None = None
+) -> None:
+    """Refuse a job before its large allocations when it cannot fit.
+
+    Args:
+        what: the job, as the message's subject ("targets for V = 50,000").
+        need_mb: its peak need from the stage's memory model, MiB.
+        fixes: what the user can do, appended to the message.
+        limit_mb: an explicit limit (a command's ``--max-memory-mb``).
+
+    Raises:
+        QwemResourceError: when ``need_mb`` exceeds :func:`memory_allowance_mb`.
+    """
+    from qwem.errors import QwemResourceError
+
+    allowed, source = memory_allowance_mb(limit_mb)
+    if allowed is None:
+        logger.warning(
+            "%s: memory allowance unknown; need about %.0f MiB", what, need_mb
+        )
+        return
+    if need_mb > allowed:
+        raise QwemResourceError(
+            f"{what} need about {need_mb:,.0f} MiB; this job may use "
+            f"{allowed:,.0f} MiB ({source}); {fixes}"
+        )
+    logger.info(
+        "%s need about %.0f MiB of %.0f MiB allowed (%s)",
+        what,
+        need_mb,
+        allowed,
+        source,
+    )
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["locks"]:
         sys.exit("usage: python -m qwem.runtime locks")

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from qwem.cooccur import PairCounts, distance_weights, unpack_keys
 from qwem.errors import QwemConfigError, QwemInputError
 from qwem.io import atomic_path, save_npy
-from qwem.runtime import progress
+from qwem.runtime import check_memory, progress
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +220,48 @@ def _row_writers(paths: dict[str, Path], V: int) -> Iterator[dict[str, _RowWrite
         yield writers
 
 
+#: Bytes per entry of P_ij held at the peak of :func:`write_targets`: P_ij
+#: (float64, 8) and the unseen-pair mask of its summary (bool, 1).
+DENSE_BYTES_PER_ENTRY = 9
+#: Row blocks of one target alive at once in :func:`write_targets` (the block,
+#: the outer product P_i P_j and the numerator/denominator temporaries).
+LIVE_BLOCKS = 5
+#: Interpreter, numpy and the writers' buffers, MiB (measured: 60-70).
+BASE_MB = 100.0
+
+
+def memory_needed_mb(
+    vocab_size: int, *, counts_mb: float = 0.0, block_rows: int = 512
+) -> float:
+    """Peak memory of ``qwem targets build``, MiB.
+
+    Held at once (:func:`write_targets`, docs/method.md#corpus-statistics): the
+    dense float64 P_ij (8 V^2 bytes) and its unseen-pair mask (V^2 bytes),
+    :data:`LIVE_BLOCKS` float64 row blocks of ``block_rows`` x V, and the
+    counts twice over (the loaded arrays and :func:`pair_probs`'s index and
+    value temporaries; ``counts_mb`` is the counts file's size, 0 when
+    planning, before the counts exist). The V x V targets themselves are
+    streamed to disk block by block.
+
+    Measured peak RSS above the loaded interpreter (``tests/tools/peak_memory.py
+    targets V``: synthetic counts of 2 M tokens, L = 4, most pairs seen):
+    V = 2,000: 129 MiB (model 258 with :data:`BASE_MB`); V = 4,000: 328 MiB
+    (model 521). At V = 50,000 the model gives 22,535 MiB + 2 x the counts.
+    """
+    V = vocab_size
+    dense = DENSE_BYTES_PER_ENTRY * V * V
+    blocks = LIVE_BLOCKS * 8 * min(block_rows, V) * V
+    return (dense + blocks) / 2**20 + 2 * counts_mb + BASE_MB
+
+
+#: What a user can do when the targets do not fit.
+MEMORY_FIXES = (
+    "lower vocab_size (the V x V targets are dense float64), or run the job on "
+    "a node with more memory (raise resources.max_memory_mb and the profile's "
+    "mem_mb for targets_build); the targets have no sparse path"
+)
+
+
 #: the files of ``qwem targets build``, in order (stem of ``<outdir>/<stem>.npy``)
 TARGET_FILES = ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
 
@@ -231,8 +273,13 @@ def build_targets(
     *,
     negative_weight: float,
     config_fingerprint: str,
+    max_memory_mb: float | None = None,
 ) -> dict[str, Any]:
     """P_i, P_ij and every target of a counts file, and ``stats.json``.
+
+    Refuses first (:class:`~qwem.errors.QwemResourceError`) when
+    :func:`memory_needed_mb` exceeds the memory the job may use
+    (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` an explicit cap).
 
     Writes ``<outdir>/<stem>.npy`` for each of :data:`TARGET_FILES`
     (docs/method.md#targets) and the statistics: corpus totals, the files,
@@ -245,6 +292,13 @@ def build_targets(
     from qwem.io import provenance, write_json
 
     start = time.perf_counter()
+    V = int(cooccur.read_meta(counts_path)["vocab_size"])
+    check_memory(
+        f"targets for V = {V:,}",
+        memory_needed_mb(V, counts_mb=counts_path.stat().st_size / 2**20),
+        fixes=MEMORY_FIXES,
+        limit_mb=max_memory_mb,
+    )
     counts = cooccur.load(counts_path)
     outputs = {name: outdir / f"{name}.npy" for name in TARGET_FILES}
     summary = write_targets(counts, outputs, negative_weight=negative_weight)

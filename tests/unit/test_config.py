@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -441,3 +442,76 @@ def _differences(
 def test_the_shipped_config_agrees_with_the_schema_defaults_or_overrides_them() -> None:
     found = _differences(load_schema(SCHEMA_FILE), _shipped(), "")
     assert found == INTENDED_OVERRIDES
+
+
+# --- memory planning: dense jobs must fit resources.max_memory_mb ------------
+
+
+def _validated(overlay: str | None = None, **top: Any) -> dict[str, Any]:
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    if overlay:
+        update_config(config, yaml.safe_load((ROOT / "config" / overlay).read_text()))
+    config.update(top)
+    validate(config, str(SCHEMA_FILE))
+    return config
+
+
+def test_cross_check_refuses_v_50000_on_a_24_gib_machine() -> None:
+    config = _validated(vocab_size=50_000)
+    config["resources"]["max_memory_mb"] = 24_000
+    problems = [p for p in cross_check(config) if "MiB" in p]
+    # M* alone is 19,073 MiB; the solve adds the symmetry check's temporaries
+    assert any(
+        p.startswith("spectral solve for V = 50,000 needs about 58,")
+        and "over the 24,000 MiB of resources.max_memory_mb" in p
+        and "lower vocab_size" in p
+        for p in problems
+    ), problems
+    assert any(p.startswith("training (largest: run ") for p in problems)
+
+
+def test_cross_check_refuses_v_ten_million_with_the_default_limit() -> None:
+    config = _validated(vocab_size=10_000_000)
+    assert config["resources"]["max_memory_mb"] is None  # this machine's MemTotal
+    problems = cross_check(config)
+    assert any(
+        p.startswith("targets for V = 10,000,000 needs about 858,")
+        and "this machine's memory (resources.max_memory_mb: null)" in p
+        for p in problems
+    ), problems
+
+
+@pytest.mark.parametrize("overlay", [None, "text8.yaml", "paper.yaml"])
+def test_shipped_configs_fit_24_gib(overlay: str | None) -> None:
+    config = _validated(overlay)
+    config["resources"]["max_memory_mb"] = 24_000
+    assert cross_check(config) == []
+
+
+def test_planned_needs_are_the_stage_models() -> None:
+    from qwem.memory import dense_needs_mb
+    from qwem.spectral.memory import solve_memory_mb
+    from qwem.targets import memory_needed_mb
+
+    config = _validated("paper.yaml")
+    needs = dense_needs_mb(config, selected_runs(config["train"]))
+    assert needs["targets"] == memory_needed_mb(10_000)
+    assert needs["spectral solve"] == solve_memory_mb(10_000, 200, "auto")
+    assert needs["rmt basis"] == solve_memory_mb(10_000, 1024, "auto")
+    # the paper's largest run: SGNS's loss with Setting 3.1's Ψ, 6 x 763 MiB
+    assert 4_578 < needs["training (largest: run ablation_setting31)"] < 5_200
+
+
+def test_cgroup_limits_are_read_from_files(tmp_path: Path) -> None:
+    from qwem.runtime import cgroup_limit_mb
+
+    (tmp_path / "memory.max").write_text("max\n")
+    assert cgroup_limit_mb(tmp_path) is None
+    (tmp_path / "memory.max").write_text(f"{2048 * 2**20}\n")
+    assert cgroup_limit_mb(tmp_path) == 2048
+    (tmp_path / "memory.max").unlink()
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory/memory.limit_in_bytes").write_text("9223372036854771712\n")
+    assert cgroup_limit_mb(tmp_path) is None

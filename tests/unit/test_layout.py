@@ -20,6 +20,7 @@ from qwem.cli import build_parser
 RULES = ROOT / "workflow/rules"
 # src/qwem modules that serve every stage (README, "Shared by all stages")
 SHARED = {"__init__", "__main__", "cli", "bench", "config", "io", "errors", "runtime"}
+SHARED |= {"memory"}  # the dense stages' memory models, collected for a config
 
 
 def readme_map() -> dict[str, dict[str, str]]:

@@ -291,3 +291,60 @@ def test_dense_matrices_are_not_taken_for_sparse() -> None:
     assert products.operator_for(M, exact=True).kind == "float64"
     half = np.where(np.random.default_rng(1).random((300, 300)) < 0.5, 1.0, M)
     assert products.operator_for((half + half.T) / 2, exact=True).kind == "float64"
+
+
+# --- memory: the model against a measured peak, the guard before loading M ---
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+def test_solve_memory_model_bounds_the_measured_peak() -> None:
+    """V = 1,500, eigh: the measured peak RSS of solve_target is below the
+    model, whose V-dependent part is at most three times the peak."""
+    from test_targets import measure_peak
+
+    from qwem.spectral import memory
+
+    got = measure_peak("solve", "1500", "--dim", "20", "--solver", "eigh")
+    assert got["peak_mib"] <= got["model_mib"]
+    assert got["model_mib"] - memory.BASE_MB <= 3 * got["peak_mib"]
+
+
+def test_solve_refuses_a_target_over_the_limit_before_loading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qwem.errors import QwemResourceError
+    from qwem.spectral.jobs import solve_target
+
+    target = tmp_path / "M_star.npy"
+    np.save(target, np.eye(50))
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 1000 kB\nMemAvailable: 1000 kB\n")
+    monkeypatch.setattr("qwem.runtime.MEMINFO", meminfo)
+    with pytest.raises(
+        QwemResourceError,
+        match=r"eigensolve of M_star.npy for V = 50 \(d = 5, krylov\) need about "
+        r"[\d,]+ MiB; this job may use 1 MiB",
+    ):
+        solve_target(
+            target,
+            vocab=tmp_path / "vocab.txt",
+            dim=5,
+            solver="krylov",
+            seed=0,
+            tol=1e-8,
+            eig=tmp_path / "M.eig.npz",
+        )
+    assert not (tmp_path / "M.eig.npz").exists()
+
+
+def test_solve_memory_is_m_plus_the_symmetry_check_or_the_workspace() -> None:
+    from qwem.spectral.memory import BASE_MB, solve_memory_mb
+
+    V = 10_000
+    dense = 8 * V * V / 2**20  # 763 MiB
+    # krylov: M + the check's 16 bytes per entry + its basis (2 x 1,024 + 2 d)
+    krylov = solve_memory_mb(V, 200, "krylov") - BASE_MB
+    assert krylov == pytest.approx(3 * dense + 8 * V * (2 * 1024 + 400) / 2**20)
+    # torch on the CPU: M + 32 bytes per entry (U, syevd's workspace, a copy)
+    torch_cpu = solve_memory_mb(V, 200, "torch") - BASE_MB
+    assert torch_cpu == pytest.approx(5 * dense + 8 * V * 600 / 2**20)

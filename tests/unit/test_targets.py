@@ -310,3 +310,82 @@ def test_negative_weight_shifts_m_star_of_an_independent_distribution(
         targets.sgns_target(p_ij, p_i, p_i, nu), np.log(1 / nu + np.exp(-5.0))
     )
     np.testing.assert_allclose(targets.pmi(p_ij, p_i, p_i, nu), 0.0, atol=1e-15)
+
+
+# --- memory: the model against a measured peak, the guard before allocating ---
+
+
+def measure_peak(*args: str) -> dict[str, float]:
+    """tests/tools/peak_memory.py in a fresh interpreter (a long-lived one
+    reuses freed heap memory without raising its peak)."""
+    import json
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parents[1] / "tools/peak_memory.py"
+    proc = subprocess.run(
+        [sys.executable, str(tool), *args], capture_output=True, text=True, check=True
+    )
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+def test_memory_model_bounds_the_measured_peak_within_a_factor_of_two() -> None:
+    """V = 2,000: the measured peak RSS of write_targets is below the model,
+    and the model's V-dependent part is at most twice the measured peak."""
+    got = measure_peak("targets", "2000", "--tokens", "400000")
+    assert got["peak_mib"] <= got["model_mib"]
+    assert got["model_mib"] - targets.BASE_MB <= 2 * got["peak_mib"]
+
+
+def test_memory_model_grows_with_v_squared() -> None:
+    small, large = targets.memory_needed_mb(10_000), targets.memory_needed_mb(50_000)
+    # 9 bytes per entry (858 MiB at V = 10,000, 21,458 MiB at V = 50,000) and
+    # five 512-row blocks (195 MiB, 977 MiB)
+    assert small - targets.BASE_MB == pytest.approx(858.3 + 195.3, abs=0.1)
+    assert large - targets.BASE_MB == pytest.approx(21_457.7 + 976.6, abs=0.1)
+
+
+def test_guard_refuses_before_loading_the_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qwem.errors import QwemResourceError
+
+    counts = _count(_random_docs(0, 40), 40, 2, "linear")
+    path = tmp_path / "counts.npz"
+    cooccur.save(path, counts, {})
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 1000 kB\nMemAvailable: 2048 kB\n")
+    monkeypatch.setattr("qwem.runtime.MEMINFO", meminfo)
+
+    def no_load(*args: Any) -> Any:
+        raise AssertionError("the counts were loaded before the memory check")
+
+    monkeypatch.setattr(cooccur, "load", no_load)
+    with pytest.raises(QwemResourceError, match=r"V = 40 need about [\d,]+ MiB"):
+        targets.build_targets(
+            path,
+            tmp_path / "stats",
+            tmp_path / "stats.json",
+            negative_weight=1.0,
+            config_fingerprint="x",
+        )
+
+
+def test_cli_exits_2_with_the_figure_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qwem.cli import main
+
+    counts = _count(_random_docs(0, 40), 40, 2, "linear")
+    cooccur.save(tmp_path / "counts.npz", counts, {})
+    argv = ["targets", "build", str(tmp_path / "counts.npz")]
+    argv += ["--outdir", str(tmp_path), "--stats", str(tmp_path / "stats.json")]
+    argv += ["--config-fingerprint", "x", "--negative-weight", "1"]
+    assert main([*argv, "--max-memory-mb", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("qwem: error: targets for V = 40 need about ")
+    assert "this job may use 1 MiB (the explicit limit)" in err
+    assert "lower vocab_size" in err
+    assert not (tmp_path / "stats.json").exists()

@@ -47,3 +47,23 @@ def test_statistics_of_the_tiny_run(tiny_run: tuple[Path, SnakemakeRunner]) -> N
     assert set(stats["wall_seconds"]) == {"count", "merge", "targets"}
     assert all(v > 0 for v in stats["wall_seconds"].values())
     assert np.all(np.load(stats_dir / "ppmi.npy") >= 0)
+
+
+def test_dry_run_plans_the_tiny_config_and_refuses_a_huge_v(
+    tiny_config: Path, snakemake: SnakemakeRunner
+) -> None:
+    """The tiny config plans (its dense jobs fit); V = 10^7 is refused at
+    parse time with the figure, before any job (docs/method.md#targets)."""
+    snakemake("-n", "--configfile", str(tiny_config))
+    proc = snakemake(
+        "-n",
+        "--configfile",
+        str(tiny_config),
+        "--config",
+        "vocab_size=10000000",
+        check=False,
+    )
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "targets for V = 10,000,000 needs about 858," in text
+    assert "lower vocab_size" in text

@@ -19,7 +19,7 @@ rule rmt_basis:
         "../../envs/cpu.yaml"
     threads: solve_threads()
     resources:
-        mem_mb=lambda wildcards, input: int(4 * input.size_mb + 1000),
+        mem_mb=solve_mem_mb(RMT_DIM, rmt_solver()),
         runtime=lambda wildcards, attempt: solve_runtime(attempt),
     params:
         dim=RMT_DIM,

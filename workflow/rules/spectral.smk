@@ -20,7 +20,7 @@ rule spectral_solve:
         "../../envs/torch.yaml"
     threads: solve_threads()
     resources:
-        mem_mb=lambda wildcards, input: int(3 * input.size_mb + 1000),
+        mem_mb=solve_mem_mb(config["dim"], SPECTRAL["solver"]),
         runtime=lambda wildcards, attempt: solve_runtime(attempt),
     params:
         dim=config["dim"],

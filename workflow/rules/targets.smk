@@ -17,7 +17,7 @@ rule targets_build:
     conda:
         "../../envs/cpu.yaml"
     resources:
-        mem_mb=targets_mem_mb(),
+        mem_mb=lambda wildcards, input: targets_mem_mb(input.size_mb),
         runtime=lambda wildcards, attempt: targets_runtime(attempt),
     params:
         outdir=lambda wildcards: f"results/{wildcards.name}/stats",

@@ -27,7 +27,7 @@ rule train_run:
     threads: train_threads
     resources:
         gpu=train_gpu,
-        mem_mb=lambda wildcards, input: int(2 * input.size_mb + 2000),
+        mem_mb=lambda wildcards, input: train_mem_mb(wildcards, input.size_mb),
         runtime=train_runtime,
     params:
         settings=get_run_settings,

@@ -64,6 +64,18 @@ def pick(a: argparse.Namespace, *keys: str) -> dict[str, Any]:
     return {k.replace("-", "_"): getattr(a, k.replace("-", "_")) for k in keys}
 
 
+def add_memory_limit(p: argparse.ArgumentParser) -> None:
+    """``--max-memory-mb``: a cap on the memory check made before a dense job's
+    large allocations (default: MemAvailable and the cgroup limit)."""
+    p.add_argument(
+        "--max-memory-mb",
+        dest="max_memory_mb",
+        type=float,
+        default=None,
+        help="memory this job may use, MiB (default: what the host and cgroup allow)",
+    )
+
+
 def input_arg(p: argparse.ArgumentParser, help_: str) -> None:
     """The required ``--in`` (dest ``input``) of a command reading one model."""
     p.add_argument("--in", dest="input", type=Path, required=True, help=help_)

@@ -10,13 +10,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command, pick
+from qwem.cli.common import actions, add_command, add_memory_limit, pick
 
 
 def cmd_solve(a: argparse.Namespace) -> None:
     from qwem.spectral.jobs import solve_target
 
-    keys = ("vocab", "dim", "solver", "seed", "tol", "eig", "embedding", "w2v")
+    keys: tuple[str, ...] = ("vocab", "dim", "solver", "seed", "tol", "eig")
+    keys += ("embedding", "w2v", "max_memory_mb")
     solve_target(a.target, **pick(a, *keys))
 
 
@@ -44,6 +45,7 @@ def add_solve(sub: Any, name: str, help_: str) -> argparse.ArgumentParser:
     p.add_argument("--eig", type=Path, required=True, help="eigenpairs .npz")
     p.add_argument("--embedding", type=Path, help="W* as .npy")
     p.add_argument("--w2v", type=Path, help="W* in word2vec text format")
+    add_memory_limit(p)
     return p
 
 

@@ -9,13 +9,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command, pick
+from qwem.cli.common import actions, add_command, add_memory_limit, pick
 
 
 def cmd_build(a: argparse.Namespace) -> None:
     from qwem.targets import build_targets
 
-    opts = pick(a, "negative_weight", "config_fingerprint")
+    opts = pick(a, "negative_weight", "config_fingerprint", "max_memory_mb")
     build_targets(a.counts, a.outdir, a.stats, **opts)
 
 
@@ -38,3 +38,4 @@ def register(stages: Any) -> None:
         required=True,
         help="ν of M*, G and the SGNS target (targets.negative_weight)",
     )
+    add_memory_limit(p)

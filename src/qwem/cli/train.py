@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from qwem.cli.common import actions, add_command
+from qwem.cli.common import actions, add_command, add_memory_limit
 
 PATHS = ("tokens", "offsets", "vocab", "unigram", "p_ij", "out_dir", "w2v")
 
@@ -17,7 +17,8 @@ PATHS = ("tokens", "offsets", "vocab", "unigram", "p_ij", "out_dir", "w2v")
 def cmd_run(a: argparse.Namespace) -> None:
     from qwem.train.jobs import train_run
 
-    opts = {k: getattr(a, k) for k in (*PATHS, "context_length", "weighting")}
+    keys = (*PATHS, "context_length", "weighting", "max_memory_mb")
+    opts = {k: getattr(a, k) for k in keys}
     train_run(a.run, a.config, threads=a.threads, **opts)
 
 
@@ -41,3 +42,4 @@ def register(stages: Any) -> None:
     p.add_argument(
         "--threads", type=int, required=True, help="torch CPU threads (0: default)"
     )
+    add_memory_limit(p)

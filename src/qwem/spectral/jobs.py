@@ -33,20 +33,35 @@ def solve_target(
     eig: Path,
     embedding: Path | None = None,
     w2v: Path | None = None,
+    max_memory_mb: float | None = None,
 ) -> ClosedForm:
     """Solve the top ``dim`` eigenpairs of the (V, V) ``target`` .npy.
 
     Writes the eigenpairs file ``eig`` (:mod:`qwem.spectral.files`), and when
     given W* as ``embedding`` (.npy with a sidecar) and ``w2v`` (word2vec text,
     words of ``vocab``). Returns W* and the eigenvalues left out of it.
+    Refuses first (:class:`~qwem.errors.QwemResourceError`) when
+    :func:`qwem.spectral.memory.solve_memory_mb` exceeds the memory the job
+    may use (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` a cap).
     """
     from qwem import spectral
     from qwem.io import load_npy, provenance, save_npy, write_meta, write_word2vec
+    from qwem.runtime import check_memory
     from qwem.spectral import closed_form
     from qwem.spectral.files import save_eigenpairs
+    from qwem.spectral.memory import MEMORY_FIXES, solve_memory_mb
     from qwem.vocab import read_vocabulary
 
     start = time.perf_counter()
+    header = load_npy(target, mmap=True)  # shape and dtype, nothing read yet
+    V = int(header.shape[0]) if header.ndim == 2 else 0  # else refused below
+    check_memory(
+        f"the eigensolve of {target.name} for V = {V:,} (d = {dim}, {solver})",
+        solve_memory_mb(V, dim, solver, itemsize=header.dtype.itemsize),
+        fixes=MEMORY_FIXES,
+        limit_mb=max_memory_mb,
+    )
+    del header
     M = load_npy(target)
     spectral.check_symmetric(M, name=str(target))
     pairs = spectral.top_eigenpairs(M, dim, method=solver, seed=seed, tol=tol)

@@ -220,3 +220,61 @@ def _one_of(
 def _at_least(name: str, value: int, low: int) -> tuple[bool, str, str, int]:
     """A check of :meth:`TrainConfig.__post_init__`: ``value >= low``."""
     return value >= low, name, f">= {low}", value
+
+
+#: Dense V x V float64 arrays alive at the peak of a run's setup beyond P_ij
+#: itself, by (loss, reweighting) (:func:`qwem.train.loop.engine`): for
+#: ``omniscient`` G and Ψ's pair factor mean(G) / G (:func:`qwem.train.psi.
+#: psi_factors`), plus for SGNS's loss κ's linear matrix B and the products of
+#: B and M* (:func:`qwem.train.psi.kappa`); the other schemes build B and M*
+#: only. Measured (``tests/tools/peak_memory.py train V --run LOSS-SCHEME``,
+#: float64, CPU) at V = 4,000, in units of 8 V^2 bytes = 122 MiB (P_ij
+#: included): qwem-omniscient 3.0 (366 MiB; model 378 + BASE_MB),
+#: sgns-sgns 5.0 (615; model 622), sgns-omniscient 6.0 (736; model 745),
+#: qwem-unigram 5.0.
+DENSE_TEMPORARIES = {
+    ("qwem", "omniscient"): 2,
+    ("sgns", "omniscient"): 5,
+    ("qwem", "sgns"): 4,
+    ("sgns", "sgns"): 4,
+    ("qwem", "unigram"): 4,
+    ("sgns", "unigram"): 4,
+}
+#: Interpreter, PyTorch and the sampler's tables, MiB (measured: 350-400).
+BASE_MB = 500.0
+
+
+def train_memory_mb(
+    vocab_size: int,
+    dim: int,
+    dtype: str,
+    *,
+    loss: str,
+    reweighting: str,
+    tokens_mb: float = 0.0,
+) -> float:
+    """Peak host memory of one training run, MiB (docs/method.md#training).
+
+    Every run reads the dense float64 P_ij (memory-mapped, read whole: κ and
+    the omniscient Ψ need it) and holds :data:`DENSE_TEMPORARIES` more V x V
+    float64 arrays at its setup's peak; ``omniscient`` in float32 adds Ψ's
+    pair factor as a float32 tensor (in float64 on the CPU the tensor shares
+    the array; on a GPU it lives on the card). The token stream is held twice
+    (the shards and their concatenation; ``tokens_mb`` is the shards' size,
+    0 when planning) and W, its gradient and snapshots are a few V x d arrays
+    of ``dtype``.
+    """
+    V = vocab_size
+    item = 4 if dtype == "float32" else 8
+    dense = 8 * (1 + DENSE_TEMPORARIES[(loss, reweighting)]) * V * V
+    if reweighting == "omniscient" and item == 4:
+        dense += 4 * V * V
+    return (dense + 4 * item * V * dim) / 2**20 + 2 * tokens_mb + BASE_MB
+
+
+#: What a user can do when a run does not fit.
+MEMORY_FIXES = (
+    "lower vocab_size (every run reads the dense V x V P_ij for κ and Setting "
+    "3.1's Ψ), or run the job on a node with more memory (raise "
+    "resources.max_memory_mb and the profile's mem_mb for train_run)"
+)

@@ -42,15 +42,21 @@ def train_run(
     out_dir: Path,
     w2v: Path,
     threads: int,
+    max_memory_mb: float | None = None,
 ) -> NDArray[np.float64]:
     """Train run ``run`` (``settings``: its JSON) and write W as word2vec text.
 
-    ``threads`` > 0 sets torch's CPU threads (0: torch's default).
+    ``threads`` > 0 sets torch's CPU threads (0: torch's default). Refuses
+    first (:class:`~qwem.errors.QwemResourceError`) when
+    :func:`qwem.train.config.train_memory_mb` exceeds the memory the job may
+    use (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` a cap).
     """
     from qwem import vocab as qvocab
     from qwem.evaluate.inputs import analogy_scorer
     from qwem.io import load_npy, write_word2vec
+    from qwem.runtime import check_memory
     from qwem.train import TrainConfig, train
+    from qwem.train.config import MEMORY_FIXES, train_memory_mb
     from qwem.train.loop import Corpus
 
     if threads > 0:
@@ -58,6 +64,21 @@ def train_run(
 
         torch.set_num_threads(threads)
     cfg = TrainConfig.from_dict({**json.loads(settings), "name": run})
+    V = int(load_npy(p_ij, mmap=True).shape[0])  # the header only
+    need = train_memory_mb(
+        V,
+        cfg.dim,
+        cfg.dtype,
+        loss=cfg.loss,
+        reweighting=cfg.reweighting,
+        tokens_mb=sum(t.stat().st_size for t in tokens) / 2**20,
+    )
+    check_memory(
+        f"training run {run} for V = {V:,}",
+        need,
+        fixes=MEMORY_FIXES,
+        limit_mb=max_memory_mb,
+    )
     stream, starts = concatenate_shards(tokens, offsets)
     corpus = Corpus(
         stream,

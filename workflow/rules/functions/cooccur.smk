@@ -1,4 +1,6 @@
 # Input functions, resources and products of the cooccur stage (cooccur.smk).
+from qwem.cooccur.counting import memory_needed_mb as counting_memory_needed_mb
+
 COOCCUR = config["cooccur"]
 
 
@@ -9,7 +11,7 @@ def get_cooccurrence_parts(wildcards):
 
 def count_mem_mb(input_mb):
     """Memory of one counting job: the packed triangle (dense) or the sparse buffers."""
-    dense = 4 * V * (V + 1) / 2**20
+    dense = counting_memory_needed_mb(V, config["context_length"], 0, "dense")
     return int(min(dense, COOCCUR["max_memory_mb"]) + 30 * input_mb + 500)
 
 

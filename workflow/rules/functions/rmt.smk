@@ -4,7 +4,7 @@ RMT_DIM = min(RMT["dim"], V - 1)
 
 def rmt_solver():
     """The RMT basis needs D eigenpairs: a full solve once D is a large part of V."""
-    return "eigh" if 8 * RMT_DIM >= V else SPECTRAL["solver"]
+    return basis_method(V, RMT_DIM, SPECTRAL["solver"])
 
 
 def rmt_outputs():

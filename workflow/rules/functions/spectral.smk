@@ -1,4 +1,9 @@
 # Input functions, resources and products of the spectral stage (spectral.smk).
+import math
+
+from qwem.spectral.memory import basis_method, solve_memory_mb
+
+
 def get_eigenpairs(wildcards):
     """Top-d eigenpairs of every solved target."""
     return [f"{RESULTS}/closed_form/{t}.eig.npz" for t in SPECTRAL["targets"]]
@@ -7,6 +12,11 @@ def get_eigenpairs(wildcards):
 def solve_threads():
     """Threads of one eigensolve: one per 1,250 vocabulary words, 1 to 8."""
     return min(8, max(1, V // 1250))
+
+
+def solve_mem_mb(dim, solver):
+    """Memory of one eigensolve: qwem.spectral.memory.solve_memory_mb."""
+    return math.ceil(solve_memory_mb(V, dim, solver))
 
 
 def solve_runtime(attempt):

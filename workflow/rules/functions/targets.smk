@@ -1,6 +1,9 @@
 # Input functions, resources and products of the targets stage (targets.smk).
 import hashlib
 import json
+import math
+
+from qwem.targets import memory_needed_mb as targets_memory_needed_mb
 
 TARGET_FILES = [
     f"{n}.npy" for n in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
@@ -22,9 +25,10 @@ CONFIG_FINGERPRINT = _fingerprint(
 )
 
 
-def targets_mem_mb():
-    """Memory of the targets: dense P (8 V^2 bytes) plus row blocks."""
-    return int(1.2 * 8 * V * V / 2**20 + 1000)
+def targets_mem_mb(input_mb):
+    """Memory of the targets: qwem.targets.memory_needed_mb (dense P_ij, its
+    mask, row blocks and the counts of size ``input_mb``)."""
+    return math.ceil(targets_memory_needed_mb(V, counts_mb=input_mb))
 
 
 def targets_runtime(attempt):

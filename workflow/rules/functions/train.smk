@@ -1,7 +1,8 @@
 # Input functions, resources and products of the train stage (train.smk).
 import json
+import math
 
-from qwem.train.config import run_settings
+from qwem.train.config import run_settings, train_memory_mb
 
 
 def train_gpu(wildcards):
@@ -24,6 +25,22 @@ def train_threads(wildcards):
     if not train_gpu(wildcards):
         return 1
     return min(8, max(1, run["batch_size"] * config["dim"] // 250_000))
+
+
+def train_mem_mb(wildcards, input_mb):
+    """Memory of one run: qwem.train.config.train_memory_mb, its token shards
+    taken as the inputs (``input_mb``) less the dense P_ij."""
+    run = run_settings(config, wildcards.run)
+    shards_mb = max(0.0, input_mb - 8 * V * V / 2**20)
+    need = train_memory_mb(
+        V,
+        config["dim"],
+        run["dtype"],
+        loss=run["loss"],
+        reweighting=run["reweighting"],
+        tokens_mb=shards_mb,
+    )
+    return math.ceil(need)
 
 
 def train_runtime(wildcards, attempt):
