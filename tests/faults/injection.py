@@ -258,8 +258,11 @@ def check_invariant(
     out = proc.stdout + proc.stderr
     where = f"{damaged}: snakemake exited {proc.returncode}"
     shown = tracebacks(workdir)
-    assert not shown, f"{where}; a Python traceback in {shown}:\n" + "\n".join(
-        (workdir / s).read_text()[-1500:] for s in shown
+    assert not shown, (
+        f"{where}; a Python traceback in "
+        + "; ".join(f"{s} ({last_line(workdir / s)})" for s in shown)
+        + "\n"
+        + "\n".join((workdir / s).read_text()[-1500:] for s in shown)
     )
     if proc.returncode == 0:
         changed = changed_results(workdir, original, [*compared, *KEY_PRODUCTS])
