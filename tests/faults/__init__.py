@@ -1,0 +1,1 @@
+"""Fault injection: damaged files and killed jobs against the tiny run."""
