@@ -18,12 +18,13 @@ export PATH := $(BIN):$(PATH)
 
 STAMP := $(VENV)/.installed
 
-.PHONY: install run unlock test test-fast test-cluster bench lint format report clean-venv help
+.PHONY: install run unlock test test-fast test-faults test-cluster bench lint format report clean-venv help
 
 help:
 	@echo "make run    [CONFIG=config/text8.yaml] [CORES=2]  run the pipeline"
 	@echo "make test                                       lint + the test suite"
 	@echo "make test-cluster                               tiny DAG on a local SLURM cluster (root)"
+	@echo "make test-faults                                every fault case: truncate, flip, delete, SIGKILL (~20 min)"
 	@echo "make bench                                      benchmarks -> results/bench/"
 	@echo "make unlock [CONFIG=...]                       remove a stale Snakemake lock after a crash"
 	@echo "make lint | format | install"
@@ -64,6 +65,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# every fault case: truncate, flip and delete each file between stages, and
+# SIGKILL in each long stage (tests/faults; about 20 minutes on 2 cores)
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -m faults tests/faults -q
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not workflow and not cluster" -x -q

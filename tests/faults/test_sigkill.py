@@ -27,7 +27,7 @@ import pytest
 from conftest import ROOT, SnakemakeRunner, _env
 from faults.injection import RESULTS, changed_results, temp_files, tracebacks
 
-pytestmark = [pytest.mark.faults, pytest.mark.workflow]
+pytestmark = [pytest.mark.faults, pytest.mark.faults_full, pytest.mark.workflow]
 
 
 @dataclass(frozen=True)
