@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -232,3 +233,24 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SnakemakeR
     run = runner(workdir)
     run("--configfile", str(config))
     return workdir, run
+
+
+@pytest.fixture
+def tiny_copy(
+    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
+) -> tuple[Path, SnakemakeRunner]:
+    """A copy of the tiny run (file times and Snakemake's records kept)."""
+    workdir, _ = tiny_run
+    dest = tmp_path / "run"
+    shutil.copytree(
+        workdir, dest, symlinks=True, ignore=shutil.ignore_patterns("locks")
+    )
+    return dest, runner(dest)
+
+
+def flip_byte(path: Path, from_end: int = 1, *, xor: int = 1) -> None:
+    """Change one byte of ``path`` in place: the byte ``from_end`` bytes before
+    its end (in the data, not a header), XORed with ``xor``."""
+    data = bytearray(path.read_bytes())
+    data[-from_end] ^= xor
+    path.write_bytes(bytes(data))

@@ -264,6 +264,8 @@ MEMORY_FIXES = (
 
 #: the files of ``qwem targets build``, in order (stem of ``<outdir>/<stem>.npy``)
 TARGET_FILES = ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G")
+#: their producer, as a reader's digest mismatch names it
+TARGETS_MADE_BY = "rule targets_build (qwem targets build)"
 
 
 def build_targets(
@@ -289,7 +291,7 @@ def build_targets(
     import time
 
     from qwem import cooccur
-    from qwem.io import provenance, write_json
+    from qwem.io import provenance, write_json, write_sealed_meta
 
     start = time.perf_counter()
     V = int(cooccur.read_meta(counts_path)["vocab_size"])
@@ -302,6 +304,8 @@ def build_targets(
     counts = cooccur.load(counts_path)
     outputs = {name: outdir / f"{name}.npy" for name in TARGET_FILES}
     summary = write_targets(counts, outputs, negative_weight=negative_weight)
+    for path in outputs.values():  # each file's digest, which its readers check
+        write_sealed_meta(path, {"counts": str(counts_path)})
     meta = cooccur.read_meta(counts_path)
     # wall time of every job so far: counting (all shards), merge, targets
     seconds = {**meta.get("wall_seconds", {}), "targets": time.perf_counter() - start}

@@ -41,6 +41,10 @@ from qwem.runtime import progress
 
 logger = logging.getLogger(__name__)
 
+#: the producers of the vocabulary stage's files, as a digest mismatch names them
+COUNTS_MADE_BY = "rule vocab_count (qwem vocab count)"
+VOCAB_MADE_BY = "rule vocab_build (qwem vocab build)"
+
 DIGIT_MODES = ("spell", "drop")
 _DIGIT_WORDS = [
     "zero",
@@ -119,8 +123,16 @@ def write_counts(counts: Counter[str], out: str | Path) -> None:
             fh.write(f"{word}\t{n}\n")
 
 
-def read_counts(path: str | Path) -> pd.Series:
-    """Word counts written by :func:`write_counts` (or a vocab.tsv) as a Series."""
+def read_counts(path: str | Path, *, made_by: str | None = None) -> pd.Series:
+    """Word counts written by :func:`write_counts` (or a vocab.tsv) as a Series.
+
+    With ``made_by`` (its producer), the file is first checked against the
+    digest in its sidecar (:func:`qwem.io.verify_digest`).
+    """
+    if made_by is not None and Path(path).exists():
+        from qwem.io import check_sidecar
+
+        check_sidecar(path, made_by=made_by)
     try:
         df = pd.read_csv(
             path,
@@ -143,7 +155,7 @@ def merge_counts(paths: Iterable[str | Path]) -> pd.Series:
     """Sum word counts over parts, one part in memory at a time."""
     total: pd.Series | None = None
     for path in paths:
-        part = read_counts(path)
+        part = read_counts(path, made_by=COUNTS_MADE_BY)
         total = part if total is None else total.add(part, fill_value=0)
     if total is None:
         raise QwemInputError("no word-count files given")
@@ -175,8 +187,8 @@ def write_vocabulary(vocab: pd.DataFrame, out: str | Path) -> None:
 
 
 def read_vocabulary(path: str | Path) -> list[str]:
-    """Words of a ``vocab.tsv`` in id order."""
-    return list(read_counts(path).index)
+    """Words of a ``vocab.tsv`` in id order, checked against its sidecar's digest."""
+    return list(read_counts(path, made_by=VOCAB_MADE_BY).index)
 
 
 def token_dtype(vocab_size: int) -> np.dtype:
@@ -232,8 +244,11 @@ def tokenize_part(path: str | Path, words: list[str], *, digits: str) -> TokenSh
 
 def count_part(text: Path, out: Path, *, digits: str) -> Counter[str]:
     """Word counts of one text part, written to ``out`` (.tsv.gz)."""
+    from qwem.io import write_sealed_meta
+
     counts = count_words(text, digits=digits)
     write_counts(counts, out)
+    write_sealed_meta(out, {"text": str(text), "digits": digits})
     logger.info("%s: %d tokens, %d distinct words", text, counts.total(), len(counts))
     return counts
 
@@ -244,19 +259,19 @@ def build_vocabulary(counts: list[Path], out: Path, *, size: int) -> pd.DataFram
     The sidecar of ``out`` records the corpus tokens, distinct words and the
     tokens the vocabulary covers.
     """
-    from qwem.io import write_meta
+    from qwem.io import write_sealed_meta
 
     merged = merge_counts(counts)
     table = select_vocabulary(merged, size=size)
     covered, total = int(table["count"].sum()), int(merged.sum())
-    write_meta(
+    write_vocabulary(table, out)
+    write_sealed_meta(  # after the file: it records the file's digest
         out,
         {"vocab_size": size, "parts": len(counts)},
         tokens=total,
         distinct_words=len(merged),
         in_vocab_tokens=covered,
     )
-    write_vocabulary(table, out)
     logger.info(
         "vocabulary of %d words covers %d of %d tokens (%.1f %%)",
         size,
@@ -272,11 +287,13 @@ def tokenize_to_files(
 ) -> TokenShard:
     """Tokenise a text part: ids (``tokens``), ``offsets`` and a JSON ``info``."""
     from qwem import __version__
-    from qwem.io import save_npy, write_json
+    from qwem.io import digest_of, npy_digest, save_npy, write_json
 
     words = read_vocabulary(vocab)
     shard = tokenize_part(text, words, digits=digits)
     save_npy(offsets, shard.offsets)
+    # what every reader checks (io.load_shard); the tokens' bytes before the file
+    digests = {"tokens": npy_digest(shard.tokens), "offsets": digest_of(offsets)}
     write_json(
         info,
         {
@@ -287,6 +304,7 @@ def tokenize_to_files(
             "words_seen": shard.words_seen,
             "documents_seen": shard.docs_seen,
             "dtype": str(shard.tokens.dtype),
+            "digests": digests,
         },
     )
     save_npy(tokens, shard.tokens)  # last: the rule's main output

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from conftest import flip_byte
 from qwem import cooccur, vocab
 from qwem.cooccur import kernels
 from qwem.errors import QwemConfigError, QwemInputError
@@ -408,7 +409,7 @@ def test_unknown_method_names_the_key() -> None:
 
 def test_token_outside_the_vocabulary_says_rerun_tokenize() -> None:
     with pytest.raises(
-        QwemInputError, match=r"token id 5 >= vocab_size 5.*rerun tokenize"
+        QwemInputError, match=r"token id 5 >= vocab_size 5.*rerun qwem vocab tokenize"
     ):
         _count([[0, 5, 1]], 5, context_length=2, weighting="linear")
 
@@ -457,6 +458,85 @@ def test_load_of_a_truncated_file_names_it(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:100])  # an interrupted copy
     with pytest.raises(QwemInputError, match=r"counts\.npz: unreadable"):
         cooccur.load(path)
+
+
+# --- content digests: counts files and token shards are checked when read ----
+
+
+def test_counts_rewritten_with_other_arrays_name_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    counts = _count([[0, 1, 2, 1]], 3, context_length=2, weighting="linear")
+    path = tmp_path / "part-a.npz"
+    cooccur.save(path, counts, {})
+    cooccur.load(path)  # unchanged: reads fine
+    with np.load(path) as z:  # a valid zip whose arrays are not the recorded ones
+        arrays = {k: z[k] for k in z.files}
+    arrays["weighted"][0] += 1
+    np.savez(path, **arrays)
+    with pytest.raises(QwemInputError) as err:
+        cooccur.load(path)
+    assert str(err.value).startswith(
+        f"{path}: contents changed after rule cooccur_count (qwem cooccur count)"
+    )
+
+
+def test_merged_counts_with_a_flipped_byte_name_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "counts.npz"
+    counts = _count([[0, 1, 2, 1]], 3, context_length=2, weighting="linear")
+    cooccur.save(path, counts, {}, made_by=cooccur.files.MERGE_MADE_BY)
+    data = path.read_bytes()
+    flip_byte(path, len(data) - data.find(counts.weighted.tobytes()))
+    with pytest.raises(QwemInputError, match=rf"^{path}: .*rule cooccur_merge"):
+        cooccur.load(path)
+
+
+def _shard_files(tmp_path: Path, tokens: list[int], V: int) -> tuple[Path, Path]:
+    from qwem.io import save_npy, write_json
+
+    paths = tmp_path / "part-a.npy", tmp_path / "part-a.offsets.npy"
+    save_npy(paths[0], np.array(tokens, np.uint16))
+    save_npy(paths[1], np.array([0, len(tokens)], np.int64))
+    write_json(tmp_path / "part-a.json", {"params": {"vocab_size": V}})  # no digests
+    return paths
+
+
+def test_count_shard_checks_the_shard_digest(tmp_path: Path) -> None:
+    from qwem.cooccur.jobs import count_shard
+    from qwem.io import digest_of, write_json
+
+    tokens, offsets = _shard_files(tmp_path, [0, 1, 2, 0, 1], 3)
+    digests = {"tokens": digest_of(tokens), "offsets": digest_of(offsets)}
+    write_json(tmp_path / "part-a.json", {"digests": digests})  # as tokenize does
+    kw: dict[str, Any] = {
+        "vocab_size": 3,
+        "context_length": 2,
+        "weighting": "linear",
+        "method": "auto",
+        "max_memory_mb": BIG_MB,
+    }
+    count_shard(tokens, offsets, tmp_path / "ok.npz", **kw)  # unchanged: counts
+    flip_byte(tokens, 2)  # the last id 1 -> 0, still in the vocabulary
+    with pytest.raises(QwemInputError, match=rf"^{tokens}: .*rule vocab_tokenize"):
+        count_shard(tokens, offsets, tmp_path / "bad.npz", **kw)
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def test_out_of_range_id_names_the_shard_and_the_vocabulary_size(
+    tmp_path: Path,
+) -> None:
+    from qwem.cooccur.jobs import count_shard
+
+    tokens, offsets = _shard_files(tmp_path, [0, 1, 7, 2], 5)  # an older shard
+    with pytest.raises(QwemInputError) as err:
+        count_shard(
+            tokens, offsets, tmp_path / "out.npz", vocab_size=5, context_length=2,
+            weighting="linear", method="auto", max_memory_mb=BIG_MB,
+        )  # fmt: skip
+    assert str(err.value).startswith(f"{tokens}: token id 7 >= vocab_size 5")
+    assert "a vocabulary of 5 words" in str(err.value)
 
 
 # --- the compiled kernels ----------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from gensim.models import KeyedVectors
 from scipy.stats import spearmanr
 
-from conftest import SHARED
+from conftest import SHARED, flip_byte
 from qwem import evaluate
 from qwem.cli import main
 from qwem.errors import QwemConfigError, QwemInputError
@@ -544,3 +544,24 @@ def test_cli_error_leaves_no_output(tmp_path: Path) -> None:
     argv += ["--top", "2", "--among", "3"]
     assert main([*argv, "--out", str(out)]) == 2
     assert not out.exists() and list(tmp_path.iterdir()) == [eig]
+
+
+# --- content digests: the pipeline's word2vec files are checked when read -----
+
+
+def test_word2vec_with_a_changed_digit_names_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    from qwem.evaluate.inputs import load_embedding
+    from qwem.io import write_sealed_meta, write_word2vec
+
+    path = tmp_path / "qwem_small.w2v.txt"
+    write_word2vec(path, ["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))
+    write_sealed_meta(path, {}, made_by="rule train_run (qwem train run)")
+    assert load_embedding(path, None)[1] == ["a", "b"]  # unchanged: reads fine
+    flip_byte(path, 2, xor=2)  # the last value 4 -> 6
+    with pytest.raises(QwemInputError) as err:
+        load_embedding(path, None)
+    assert str(err.value).startswith(
+        f"{path}: contents changed after rule train_run (qwem train run)"
+    )

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import flip_byte
 from qwem import rmt
 from qwem.errors import QwemInputError
+from qwem.io import array_digest
 from qwem.spectral import Eigenpairs
 from qwem.spectral.closed_form import embed
 from qwem.spectral.files import load_eigen_meta, load_eigenpairs, save_eigenpairs
@@ -30,11 +32,10 @@ def test_save_writes_the_keys_in_order_and_load_reads_them_back(tmp_path: Path) 
     with np.load(path) as z:
         assert z.files == ["values", "vectors", "residuals", "excluded", "meta"]
         assert z["excluded"].tolist() == [-0.5, -2.0]
-        assert json.loads(str(z["meta"])) == {
-            "frobenius_sq": 9.0,
-            "method": "eigh",
-            "seconds": 0.25,
-        }
+        meta = json.loads(str(z["meta"]))
+        assert meta.pop("made_by") == "rule spectral_solve (qwem spectral solve)"
+        assert meta.pop("digest").startswith("sha256:")
+        assert meta == {"frobenius_sq": 9.0, "method": "eigh", "seconds": 0.25}
     back = load_eigenpairs(path)
     np.testing.assert_array_equal(back.values, _pairs().values)
     np.testing.assert_array_equal(back.vectors, _pairs().vectors)
@@ -44,16 +45,21 @@ def test_save_writes_the_keys_in_order_and_load_reads_them_back(tmp_path: Path) 
 
 
 def test_save_is_byte_identical_to_the_former_inline_writer(tmp_path: Path) -> None:
+    # the same bytes, apart from the record's new digest and producer
     pairs, meta = _pairs(), {"params": {"dim": 4}, "excluded": [-0.5, -2.0]}
+    arrays = {
+        "values": pairs.values,
+        "vectors": pairs.vectors,
+        "residuals": pairs.residuals,
+        "excluded": embed(pairs).excluded,
+    }
+    record = {
+        **meta,
+        "made_by": "rule spectral_solve (qwem spectral solve)",
+        "digest": array_digest(arrays),
+    }
     with open(tmp_path / "old.npz", "wb") as fh:
-        np.savez(
-            fh,
-            values=pairs.values,
-            vectors=pairs.vectors,
-            residuals=pairs.residuals,
-            excluded=embed(pairs).excluded,
-            meta=np.array(json.dumps(meta)),
-        )
+        np.savez(fh, **arrays, meta=np.array(json.dumps(record)))
     save_eigenpairs(tmp_path / "new.npz", pairs, **meta)
     assert (tmp_path / "old.npz").read_bytes() == (tmp_path / "new.npz").read_bytes()
 
@@ -139,3 +145,37 @@ def test_theory_tables_loss_starts_at_the_full_power() -> None:
     first = loss[loss["init"] == 1e-6].iloc[0]
     # L(0) = 1/4 (sum (λ_k - u_k(0))^2 + discarded) ≈ 1/4 ||M||_F^2 at a tiny init
     assert first["loss"] == pytest.approx(frob / 4, rel=1e-4)
+
+
+# --- content digest: the arrays are checked against the record --------------
+
+
+def test_eigenpairs_rewritten_with_other_vectors_name_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "M_star.eig.npz"
+    save_eigenpairs(path, _pairs(), method="eigh")
+    load_eigenpairs(path)  # unchanged: reads fine
+    with np.load(path) as z:  # a valid zip whose arrays are not the recorded ones
+        arrays = {k: z[k] for k in z.files}
+    arrays["vectors"][3, 1] += 1e-9
+    np.savez(path, **arrays)
+    with pytest.raises(QwemInputError) as err:
+        load_eigenpairs(path)
+    assert str(err.value).startswith(
+        f"{path}: contents changed after rule spectral_solve (qwem spectral solve)"
+    )
+    assert f"snakemake --forcerun {path}" in str(err.value)
+
+
+def test_eigenpairs_with_a_flipped_byte_name_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rmt" / "M_star.eig.npz"
+    path.parent.mkdir()
+    save_eigenpairs(path, _pairs(), method="eigh")
+    with np.load(path) as z:
+        offset = len(path.read_bytes()) - path.read_bytes().find(z["vectors"].tobytes())
+    flip_byte(path, offset - 5)  # inside the eigenvectors
+    with pytest.raises(QwemInputError, match=rf"^{path}: .*rule rmt_basis"):
+        load_eigenpairs(path)

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from conftest import flip_byte
 from qwem import cooccur, targets
 from qwem.errors import QwemInputError
 
@@ -389,3 +390,34 @@ def test_cli_exits_2_with_the_figure_in_one_line(
     assert "this job may use 1 MiB (the explicit limit)" in err
     assert "lower vocab_size" in err
     assert not (tmp_path / "stats.json").exists()
+
+
+# --- content digests: every target file is checked by its readers -----------
+
+
+def test_target_with_a_flipped_byte_names_the_file_and_its_rule(tmp_path: Path) -> None:
+    from qwem.io import load_verified_npy
+    from qwem.spectral.jobs import solve_target
+
+    counts = tmp_path / "counts.npz"
+    cooccur.save(counts, _count(_random_docs(3, 6), 6, 2, "linear"), {})
+    targets.build_targets(
+        counts, tmp_path, tmp_path / "stats.json", negative_weight=1.0,
+        config_fingerprint="x",
+    )  # fmt: skip
+    vocab = tmp_path / "vocab.tsv"
+    vocab.write_text("word\tcount\n" + "".join(f"w{i}\t{9 - i}\n" for i in range(6)))
+    M = tmp_path / "M_star.npy"
+    solve = {"vocab": vocab, "dim": 2, "solver": "eigh", "seed": 0, "tol": 1e-10}
+    solve_target(M, eig=tmp_path / "a.eig.npz", **solve)  # unchanged: reads fine
+    flip_byte(M, 3)  # a low bit of the last entry: the matrix stays symmetric-ish
+    with pytest.raises(QwemInputError) as err:
+        solve_target(M, eig=tmp_path / "b.eig.npz", **solve)
+    assert str(err.value).startswith(
+        f"{M}: contents changed after rule targets_build (qwem targets build)"
+    )
+    P = tmp_path / "P_ij.npy"
+    load_verified_npy(P, made_by=targets.TARGETS_MADE_BY, mmap=True)
+    flip_byte(P, 8)
+    with pytest.raises(QwemInputError, match=rf"^{P}: .*rule targets_build"):
+        load_verified_npy(P, made_by=targets.TARGETS_MADE_BY, mmap=True)

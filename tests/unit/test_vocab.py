@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import flip_byte
 from qwem import vocab
 from qwem.errors import QwemConfigError, QwemInputError
+from qwem.io import load_shards
 
 
 def _write_part(path: Path, docs: list[str]) -> Path:
@@ -142,3 +145,85 @@ def test_unreadable_counts_file_names_it(tmp_path: Path) -> None:
     bad.write_bytes(b"\x1f\x8b\x08garbage")
     with pytest.raises(QwemInputError, match="bad.tsv.gz"):
         vocab.read_counts(bad)
+
+
+# --- content digests: every file of the stage is checked when read ----------
+
+
+def _shard(tmp_path: Path) -> tuple[Path, Path, Path]:
+    part = _write_part(tmp_path / "p.txt.gz", ["a b c a", "b b", "c a b"])
+    words = tmp_path / "vocab.tsv"
+    vocab.write_vocabulary(
+        pd.DataFrame({"word": ["a", "b", "c"], "count": [3, 3, 2]}), words
+    )
+    tokens, offsets = tmp_path / "part-p.npy", tmp_path / "part-p.offsets.npy"
+    vocab.tokenize_to_files(
+        part,
+        words,
+        tokens=tokens,
+        offsets=offsets,
+        info=tmp_path / "part-p.json",
+        digits="spell",
+    )
+    return tokens, offsets, words
+
+
+def test_token_shard_with_a_changed_id_names_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    tokens, offsets, _ = _shard(tmp_path)
+    shards = load_shards([tokens], [offsets])  # unchanged: reads fine
+    np.testing.assert_array_equal(shards[0][0], [0, 1, 2, 0, 1, 1, 2, 0, 1])
+    flip_byte(tokens, 2)  # last id 1 -> 0: still a valid id
+    assert int(np.load(tokens).max()) < 3
+    with pytest.raises(QwemInputError) as err:
+        load_shards([tokens], [offsets])
+    message = str(err.value)
+    assert message.startswith(f"{tokens}: contents changed after rule vocab_tokenize")
+    assert "(qwem vocab tokenize)" in message
+    assert f"snakemake --forcerun {tokens}" in message
+
+
+def test_offsets_file_with_a_changed_byte_names_the_file(tmp_path: Path) -> None:
+    tokens, offsets, _ = _shard(tmp_path)
+    flip_byte(offsets, 8)  # the last offset's low byte
+    with pytest.raises(QwemInputError, match=rf"^{offsets}: .*rule vocab_tokenize"):
+        load_shards([tokens], [offsets])
+
+
+def test_shard_of_an_earlier_qwem_is_read_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens, offsets, _ = _shard(tmp_path)
+    info = tmp_path / "part-p.json"
+    record = json.loads(info.read_text())
+    del record["digests"]
+    info.write_text(json.dumps(record))
+    assert load_shards([tokens], [offsets])[0][0].size == 9
+    assert "no content digest recorded" in caplog.text
+
+
+def test_word_counts_with_a_changed_byte_name_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "part-p.tsv.gz"
+    vocab.count_part(_write_part(tmp_path / "p.txt.gz", ["a b b"]), out, digits="spell")
+    assert dict(vocab.merge_counts([out])) == {"b": 2, "a": 1}
+    flip_byte(out, 9)  # inside the deflate stream, before the gzip trailer
+    with pytest.raises(QwemInputError, match=rf"^{out}: .*rule vocab_count"):
+        vocab.merge_counts([out])
+
+
+def test_vocabulary_with_a_changed_byte_names_the_file_and_its_rule(
+    tmp_path: Path,
+) -> None:
+    counts = tmp_path / "part-p.tsv.gz"
+    vocab.count_part(
+        _write_part(tmp_path / "p.txt.gz", ["a b b"]), counts, digits="spell"
+    )
+    out = tmp_path / "vocab.tsv"
+    vocab.build_vocabulary([counts], out, size=2)
+    assert vocab.read_vocabulary(out) == ["b", "a"]
+    flip_byte(out, 2, xor=2)  # the count of "a": 1 -> 3
+    with pytest.raises(QwemInputError, match=rf"^{out}: .*rule vocab_build"):
+        vocab.read_vocabulary(out)

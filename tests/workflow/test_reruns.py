@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, TINY, SnakemakeRunner, runner, write_config
+from conftest import ROOT, TINY, SnakemakeRunner, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -68,19 +68,6 @@ def changed_config(tmp_path: Path, **changes: object) -> Path:
             node = node[key]
         node[last] = value
     return write_config(tmp_path / "changed.yaml", config)
-
-
-@pytest.fixture
-def tiny_copy(
-    tiny_run: tuple[Path, SnakemakeRunner], tmp_path: Path
-) -> tuple[Path, SnakemakeRunner]:
-    """A copy of the tiny run (file times and Snakemake's records kept)."""
-    workdir, _ = tiny_run
-    dest = tmp_path / "run"
-    shutil.copytree(
-        workdir, dest, symlinks=True, ignore=shutil.ignore_patterns("locks")
-    )
-    return dest, runner(dest)
 
 
 def file_times(results: Path) -> dict[str, int]:

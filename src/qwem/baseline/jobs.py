@@ -31,7 +31,14 @@ def gensim_files(
 
     from qwem.baseline.word2vec import train_gensim
     from qwem.evaluate.inputs import analogy_scorer
-    from qwem.io import atomic_text, load_shards, save_npy, write_meta, write_word2vec
+    from qwem.io import (
+        atomic_text,
+        load_shards,
+        save_npy,
+        write_meta,
+        write_sealed_meta,
+        write_word2vec,
+    )
     from qwem.vocab import read_vocabulary
 
     words = read_vocabulary(vocab)
@@ -41,9 +48,13 @@ def gensim_files(
     with atomic_text(out_trace, compress=False) as fh:
         run.trace.to_csv(fh, index=False, lineterminator="\n")
     write_meta(out_trace, params, gensim_version=gensim.__version__)
+    made_by = "rule baseline_gensim (qwem baseline gensim)"
     write_word2vec(out_w2v, words, run.vectors)
+    write_sealed_meta(out_w2v, params, made_by=made_by)
     shape = run.vectors.shape
-    write_meta(out_npy, params, gensim_version=gensim.__version__, shape=shape)
     save_npy(out_npy, run.vectors)
+    write_sealed_meta(
+        out_npy, params, made_by=made_by, gensim_version=gensim.__version__, shape=shape
+    )
     logger.info("wrote %s, %s and %s: %d x %d", out_npy, out_w2v, out_trace, *shape)
     return run

@@ -78,8 +78,9 @@ def _check_shard(
         )
     if tokens.size and int(tokens.max()) >= vocab_size:
         raise QwemInputError(
-            f"token id {int(tokens.max())} >= vocab_size {vocab_size}: the shard was "
-            "made with another vocabulary; rerun tokenize"
+            f"token id {int(tokens.max())} >= vocab_size {vocab_size}: the shard "
+            f"holds ids a vocabulary of {vocab_size:,} words does not have (made "
+            "with another vocabulary, or damaged); rerun qwem vocab tokenize"
         )
 
 

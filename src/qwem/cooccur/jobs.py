@@ -29,18 +29,23 @@ def count_shard(
 ) -> PairCounts:
     """Count the weighted pairs of one token shard into ``out`` (.npz)."""
     from qwem import cooccur
-    from qwem.io import load_npy
+    from qwem.errors import QwemInputError
+    from qwem.io import load_shard
 
     start = time.perf_counter()
-    counts = cooccur.count(
-        load_npy(tokens, mmap=True),
-        load_npy(offsets),
-        vocab_size=vocab_size,
-        context_length=context_length,
-        weighting=weighting,
-        max_memory_mb=max_memory_mb,
-        method=method,
-    )
+    shard, starts = load_shard(tokens, offsets)  # checked against its digests
+    try:
+        counts = cooccur.count(
+            shard,
+            starts,
+            vocab_size=vocab_size,
+            context_length=context_length,
+            weighting=weighting,
+            max_memory_mb=max_memory_mb,
+            method=method,
+        )
+    except QwemInputError as exc:  # a bad shard: name its file
+        raise QwemInputError(f"{tokens}: {exc}") from exc
     params = {
         "vocab_size": vocab_size,
         "context_length": context_length,
@@ -56,6 +61,7 @@ def count_shard(
 def merge_shards(parts: Sequence[Path], out: Path) -> PairCounts:
     """Sum the counts of all shards into ``out``; times: merge, and all counting."""
     from qwem import cooccur
+    from qwem.cooccur import files
 
     start = time.perf_counter()
     merged = cooccur.merge([cooccur.load(p) for p in parts])
@@ -64,7 +70,7 @@ def merge_shards(parts: Sequence[Path], out: Path) -> PairCounts:
     if all("count" in c for c in counted):  # every shard timed (not an older qwem)
         seconds["count"] = sum(c["count"] for c in counted)
     shards = {"shards": [str(p) for p in parts]}
-    cooccur.save(out, merged, shards, wall_seconds=seconds)
+    cooccur.save(out, merged, shards, wall_seconds=seconds, made_by=files.MERGE_MADE_BY)
     logger.info(
         "%d shards: %d tokens, %d pairs, %d distinct pairs",
         len(parts),

@@ -59,7 +59,7 @@ def load_embedding(path: Path, vocab: Path | None) -> Embedding:
     restricted to it when ``vocab`` is given.
     """
     from qwem.evaluate.benchmark import restrict_to_vocabulary
-    from qwem.io import read_word2vec
+    from qwem.io import check_sidecar, meta_path, read_word2vec
     from qwem.vocab import read_vocabulary
 
     if is_eigenpairs(path):
@@ -67,6 +67,8 @@ def load_embedding(path: Path, vocab: Path | None) -> Embedding:
 
         values, vectors, words = load_eigen_words(path, vocab)
         return eigen_embedding(values, vectors), words
+    if meta_path(path).exists():  # the pipeline's files: check their digest
+        check_sidecar(path)
     words, W = read_word2vec(path)
     if vocab is not None:
         kept, words = restrict_to_vocabulary(W, words, read_vocabulary(vocab))

@@ -14,7 +14,7 @@ from typing import cast
 
 import pandas as pd
 
-from qwem.io import load_npy, read_csv
+from qwem.io import read_csv
 from qwem.plots.common import FigureFiles, write_texts
 from qwem.plots.dynamics import RunData
 
@@ -38,6 +38,7 @@ def run_data(
     None when the run is not given; a missing snapshot is an error naming it.
     """
     from qwem.errors import QwemInputError
+    from qwem.io import load_verified_npy
     from qwem.plots.traces import choose_snapshots
 
     if trace is None or checkpoints is None or snapshots is None:
@@ -53,9 +54,10 @@ def run_data(
             f"{checkpoints} lists snapshots that are missing ({', '.join(missing)}); "
             "delete the run's directory and rerun snakemake"
         )
-    run = RunData(label=label, trace=table, init=init, final=load_npy(paths[steps[-1]]))
+    final = load_verified_npy(paths[steps[-1]])  # sidecar: digest and producer
+    run = RunData(label=label, trace=table, init=init, final=final)
     for snap in snaps:
-        run.snapshots.append((snap, load_npy(paths[snap.step])))
+        run.snapshots.append((snap, load_verified_npy(paths[snap.step])))
         logger.info("%s: step %d, effective rank %d", label, snap.step, snap.rank)
     return run
 

@@ -7,8 +7,14 @@ eigenvalues among the top k that are not positive (left out of
 W = U Λ^{1/2}, docs/method.md#models) and ``meta``, a 0-d string array
 holding a JSON object (provenance, Frobenius norm, solver, timings).
 
+The meta record holds ``digest``, :func:`qwem.io.array_digest` of the four
+arrays, and ``made_by``, the rule and command that wrote it;
+:func:`load_eigenpairs` checks the arrays against it (the zip's CRC catches a
+flipped byte, the digest a file rewritten with other arrays).
+
 Readers accept files with only ``values`` and ``vectors`` (and the meta
-accessor a file with only ``meta``): tests and older tools write those.
+accessor a file with only ``meta``): tests and older tools write those
+(without a digest: read with a warning).
 """
 
 from __future__ import annotations
@@ -22,10 +28,22 @@ from typing import Any
 import numpy as np
 
 from qwem.errors import QwemInputError
-from qwem.io import save_npz
+from qwem.io import array_digest, rebuild_advice, save_npz, verify_digest
 from qwem.spectral import Eigenpairs
 
 SUFFIX = ".eig.npz"
+#: the arrays of an eigenpairs file, in the order they are written and digested
+ARRAYS = ("values", "vectors", "residuals", "excluded")
+
+
+def made_by(path: str | Path, meta: dict[str, Any] | None = None) -> str:
+    """The rule and command that wrote an eigenpairs file: from its record, or
+    its folder (``rmt/`` holds the random-matrix basis)."""
+    if meta and meta.get("made_by"):
+        return str(meta["made_by"])
+    if Path(path).parent.name == "rmt":
+        return "rule rmt_basis (qwem rmt basis)"
+    return "rule spectral_solve (qwem spectral solve)"
 
 
 def save_eigenpairs(path: str | Path, pairs: Eigenpairs, **meta: Any) -> None:
@@ -34,20 +52,20 @@ def save_eigenpairs(path: str | Path, pairs: Eigenpairs, **meta: Any) -> None:
     ``excluded`` is derived from ``pairs``: its eigenvalues that are not
     positive, in order (as :func:`qwem.spectral.closed_form.embed` leaves out).
     """
-    excluded = pairs.values[~(pairs.values > 0)]
-    save_npz(
-        path,
-        meta,
-        values=pairs.values,
-        vectors=pairs.vectors,
-        residuals=pairs.residuals,
-        excluded=excluded,
-    )
+    arrays = {
+        "values": pairs.values,
+        "vectors": pairs.vectors,
+        "residuals": pairs.residuals,
+        "excluded": pairs.values[~(pairs.values > 0)],
+    }
+    record = {**meta, "made_by": made_by(path, meta), "digest": array_digest(arrays)}
+    save_npz(path, record, **arrays)
 
 
 def _refuse(path: str | Path, why: str) -> QwemInputError:
     return QwemInputError(
-        f"{path}: not a valid eigenpairs file ({why}); rerun qwem spectral solve"
+        f"{path}: not a valid eigenpairs file written by {made_by(path)} ({why}); "
+        + rebuild_advice(path)
     )
 
 
@@ -85,9 +103,16 @@ def load_eigenpairs(path: str | Path) -> Eigenpairs:
     when it has none); missing residuals read as NaN.
 
     Raises:
-        QwemInputError: naming the file, when it is not an eigenpairs file.
+        QwemInputError: naming the file, when it is not an eigenpairs file or
+            its arrays are not those its writer recorded (digest).
     """
-    arrays = _read(path, ("values", "vectors", "residuals", "meta"))
+    arrays = _read(path, (*ARRAYS, "meta"))
+    meta = _meta(path, arrays["meta"]) if "meta" in arrays else {}
+    if meta.get("digest") is not None:
+        actual = array_digest({k: arrays[k] for k in ARRAYS if k in arrays})
+        verify_digest(path, meta["digest"], made_by=made_by(path, meta), actual=actual)
+    elif "meta" in arrays:  # tests and older tools write files without a record
+        verify_digest(path, None, made_by=made_by(path, meta))
     for key in ("values", "vectors"):
         if key not in arrays:
             raise _refuse(path, f"no {key!r} array")
@@ -108,7 +133,6 @@ def load_eigenpairs(path: str | Path) -> Eigenpairs:
         residuals = np.asarray(arrays["residuals"], dtype=np.float64)
         if residuals.shape != values.shape:
             raise _refuse(path, f"residuals of shape {residuals.shape}")
-    meta = _meta(path, arrays["meta"]) if "meta" in arrays else {}
     return Eigenpairs(
         values,
         vectors,

@@ -45,11 +45,20 @@ def solve_target(
     may use (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` a cap).
     """
     from qwem import spectral
-    from qwem.io import load_npy, provenance, save_npy, write_meta, write_word2vec
+    from qwem.io import (
+        load_npy,
+        load_verified_npy,
+        provenance,
+        save_npy,
+        write_sealed_meta,
+        write_word2vec,
+    )
     from qwem.runtime import check_memory
     from qwem.spectral import closed_form
+    from qwem.spectral.files import made_by as eigen_made_by
     from qwem.spectral.files import save_eigenpairs
     from qwem.spectral.memory import MEMORY_FIXES, solve_memory_mb
+    from qwem.targets import TARGETS_MADE_BY
     from qwem.vocab import read_vocabulary
 
     start = time.perf_counter()
@@ -62,7 +71,7 @@ def solve_target(
         limit_mb=max_memory_mb,
     )
     del header
-    M = load_npy(target)
+    M = load_verified_npy(target, made_by=TARGETS_MADE_BY)
     spectral.check_symmetric(M, name=str(target))
     pairs = spectral.top_eigenpairs(M, dim, method=solver, seed=seed, tol=tol)
     cf = closed_form.embed(pairs, name=target.stem)
@@ -78,12 +87,16 @@ def solve_target(
         wall_seconds=time.perf_counter() - start,
     )
     save_eigenpairs(eig, pairs, **meta)
+    made_by = eigen_made_by(eig)  # spectral solve, or rmt basis
     logger.info("wrote %s: %d eigenpairs by %s", eig, pairs.values.size, pairs.method)
     if embedding:
         save_npy(embedding, cf.W)
-        write_meta(embedding, meta["params"], dim=int(cf.W.shape[1]))
+        write_sealed_meta(
+            embedding, meta["params"], made_by=made_by, dim=int(cf.W.shape[1])
+        )
     if w2v:
         write_word2vec(w2v, read_vocabulary(vocab), cf.W)
+        write_sealed_meta(w2v, meta["params"], made_by=made_by)
     return cf
 
 

@@ -53,11 +53,13 @@ def train_run(
     """
     from qwem import vocab as qvocab
     from qwem.evaluate.inputs import analogy_scorer
-    from qwem.io import load_npy, write_word2vec
+    from qwem.io import load_npy, load_verified_npy, write_sealed_meta, write_word2vec
     from qwem.runtime import check_memory
+    from qwem.targets import TARGETS_MADE_BY
     from qwem.train import TrainConfig, train
     from qwem.train.config import MEMORY_FIXES, train_memory_mb
     from qwem.train.loop import Corpus
+    from qwem.train.records import TRAIN_MADE_BY
 
     if threads > 0:
         import torch
@@ -83,12 +85,13 @@ def train_run(
     corpus = Corpus(
         stream,
         starts,
-        load_npy(unigram),
-        load_npy(p_ij, mmap=True),
+        load_verified_npy(unigram, made_by=TARGETS_MADE_BY),
+        load_verified_npy(p_ij, made_by=TARGETS_MADE_BY, mmap=True),
         context_length,
         weighting,
     )
     words = qvocab.read_vocabulary(vocab)
     W = train(corpus, cfg, out_dir, evaluate=analogy_scorer(words))
     write_word2vec(w2v, words, W)
+    write_sealed_meta(w2v, {"run": run}, made_by=TRAIN_MADE_BY)
     return W

@@ -25,14 +25,20 @@ from numpy.typing import NDArray
 
 from qwem import __version__
 from qwem.errors import QwemInputError
-from qwem.io import save_npy, write_json
+from qwem.io import save_npy, write_json, write_sealed_meta
 from qwem.runtime import pick_device, progress
 from qwem.train import losses
 from qwem.train.config import TrainConfig
 from qwem.train.minibatch import batch_gradient
 from qwem.train.psi import PsiFactors, psi_factors
 from qwem.train.psi import kappa as psi_kappa
-from qwem.train.records import PARTIAL, complete, saved_state, snapshot
+from qwem.train.records import (
+    PARTIAL,
+    TRAIN_MADE_BY,
+    complete,
+    saved_state,
+    snapshot,
+)
 from qwem.train.records import save_state as _save_state
 from qwem.train.sampler import PairSampler
 from qwem.train.sequential import SlotStream
@@ -146,6 +152,7 @@ def train(
     pd.DataFrame(state["trace"]).to_csv(out_dir / "trace.csv", index=False)
     pd.DataFrame(state["checkpoints"]).to_csv(out_dir / "checkpoints.csv", index=False)
     save_npy(out_dir / "W.npy", W_final)
+    write_sealed_meta(out_dir / "W.npy", {"run": cfg.name}, made_by=TRAIN_MADE_BY)
     complete(work, out_dir / "snapshots")
     return W_final
 

@@ -18,12 +18,14 @@ from typing import Any
 import torch
 
 from qwem import __version__
-from qwem.io import atomic_path, save_npy
+from qwem.io import atomic_path, save_npy, write_sealed_meta
 from qwem.train.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 # a running job's resumable state and snapshots so far, inside its out_dir
 PARTIAL = ".partial"
+#: the producer of a run's files, recorded in their sidecars with their digests
+TRAIN_MADE_BY = "rule train_run (qwem train run)"
 
 
 def snapshot(
@@ -31,7 +33,9 @@ def snapshot(
 ) -> dict:
     """Save W at ``step`` into ``out_dir/snapshots``; its checkpoints.csv row."""
     W64 = W.detach().to("cpu", torch.float64).numpy()
-    save_npy(out_dir / "snapshots" / f"W_{step:09d}.npy", W64)
+    path = out_dir / "snapshots" / f"W_{step:09d}.npy"
+    save_npy(path, W64)
+    write_sealed_meta(path, {"step": step}, made_by=TRAIN_MADE_BY)
     acc = float(evaluate(W64)) if evaluate is not None else float("nan")
     logger.info(
         "step %d (t = %.4g, %.1f s, %.3g pair updates): analogy accuracy %.4f",
