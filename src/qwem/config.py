@@ -218,33 +218,10 @@ def cross_check(config: Mapping[str, Any]) -> list[str]:
         problems += _run_problems(run, train["runs"][run], train["device"])
     problems += _role_claims(train["runs"], runs)[1]
     problems += _evaluate_problems(config, runs)
+    from qwem.memory import memory_problems
+
     problems += memory_problems(config, runs)
     return problems
-
-
-def memory_problems(config: Mapping[str, Any], runs: Sequence[str]) -> list[str]:
-    """Dense jobs whose planned memory exceeds ``resources.max_memory_mb``
-    (null: this machine's MemTotal; no check where that is unknown)."""
-    from qwem.memory import dense_needs_mb
-    from qwem.runtime import physical_memory_mb
-
-    explicit = config.get("resources", {}).get("max_memory_mb")
-    limit = explicit or physical_memory_mb()
-    if not limit or config["dim"] >= config["vocab_size"]:
-        return []
-    source = (
-        "resources.max_memory_mb"
-        if explicit
-        else "this machine's memory (resources.max_memory_mb: null)"
-    )
-    V = config["vocab_size"]
-    return [
-        f"{job} for V = {V:,} needs about {need:,.0f} MiB, over the {limit:,.0f} "
-        f"MiB of {source}; lower vocab_size, or run on nodes with more memory "
-        "and set resources.max_memory_mb to their size"
-        for job, need in dense_needs_mb(config, runs).items()
-        if need > limit
-    ]
 
 
 def _run_problems(run: str, settings: Mapping[str, Any], device: str) -> list[str]:

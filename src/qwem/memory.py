@@ -49,3 +49,27 @@ def dense_needs_mb(config: Mapping[str, Any], runs: Sequence[str]) -> dict[str, 
         largest = max(runs_mb, key=lambda r: runs_mb[r])
         needs[f"training (largest: run {largest})"] = runs_mb[largest]
     return needs
+
+
+def memory_problems(config: Mapping[str, Any], runs: Sequence[str]) -> list[str]:
+    """Dense jobs whose planned memory exceeds ``resources.max_memory_mb``
+    (null: this machine's MemTotal; no check where that is unknown)."""
+    from qwem.runtime import physical_memory_mb
+
+    explicit = config.get("resources", {}).get("max_memory_mb")
+    limit = explicit or physical_memory_mb()
+    if not limit or config["dim"] >= config["vocab_size"]:
+        return []
+    source = (
+        "resources.max_memory_mb"
+        if explicit
+        else "this machine's memory (resources.max_memory_mb: null)"
+    )
+    V = config["vocab_size"]
+    return [
+        f"{job} for V = {V:,} needs about {need:,.0f} MiB, over the {limit:,.0f} "
+        f"MiB of {source}; lower vocab_size, or run on nodes with more memory "
+        "and set resources.max_memory_mb to their size"
+        for job, need in dense_needs_mb(config, runs).items()
+        if need > limit
+    ]

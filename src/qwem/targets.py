@@ -291,7 +291,8 @@ def build_targets(
     import time
 
     from qwem import cooccur
-    from qwem.io import provenance, write_json, write_sealed_meta
+    from qwem.digests import write_sealed_meta
+    from qwem.io import provenance, write_json
 
     start = time.perf_counter()
     V = int(cooccur.read_meta(counts_path)["vocab_size"])

@@ -127,10 +127,10 @@ def read_counts(path: str | Path, *, made_by: str | None = None) -> pd.Series:
     """Word counts written by :func:`write_counts` (or a vocab.tsv) as a Series.
 
     With ``made_by`` (its producer), the file is first checked against the
-    digest in its sidecar (:func:`qwem.io.verify_digest`).
+    digest in its sidecar (:func:`qwem.digests.verify_digest`).
     """
     if made_by is not None and Path(path).exists():
-        from qwem.io import check_sidecar
+        from qwem.digests import check_sidecar
 
         check_sidecar(path, made_by=made_by)
     try:
@@ -244,7 +244,7 @@ def tokenize_part(path: str | Path, words: list[str], *, digits: str) -> TokenSh
 
 def count_part(text: Path, out: Path, *, digits: str) -> Counter[str]:
     """Word counts of one text part, written to ``out`` (.tsv.gz)."""
-    from qwem.io import write_sealed_meta
+    from qwem.digests import write_sealed_meta
 
     counts = count_words(text, digits=digits)
     write_counts(counts, out)
@@ -259,7 +259,7 @@ def build_vocabulary(counts: list[Path], out: Path, *, size: int) -> pd.DataFram
     The sidecar of ``out`` records the corpus tokens, distinct words and the
     tokens the vocabulary covers.
     """
-    from qwem.io import write_sealed_meta
+    from qwem.digests import write_sealed_meta
 
     merged = merge_counts(counts)
     table = select_vocabulary(merged, size=size)
@@ -287,12 +287,13 @@ def tokenize_to_files(
 ) -> TokenShard:
     """Tokenise a text part: ids (``tokens``), ``offsets`` and a JSON ``info``."""
     from qwem import __version__
-    from qwem.io import digest_of, npy_digest, save_npy, write_json
+    from qwem.digests import digest_of, npy_digest
+    from qwem.io import save_npy, write_json
 
     words = read_vocabulary(vocab)
     shard = tokenize_part(text, words, digits=digits)
     save_npy(offsets, shard.offsets)
-    # what every reader checks (io.load_shard); the tokens' bytes before the file
+    # what every reader checks (digests.load_shard); the tokens' bytes before the file
     digests = {"tokens": npy_digest(shard.tokens), "offsets": digest_of(offsets)}
     write_json(
         info,

@@ -505,7 +505,8 @@ def _shard_files(tmp_path: Path, tokens: list[int], V: int) -> tuple[Path, Path]
 
 def test_count_shard_checks_the_shard_digest(tmp_path: Path) -> None:
     from qwem.cooccur.jobs import count_shard
-    from qwem.io import digest_of, write_json
+    from qwem.digests import digest_of
+    from qwem.io import write_json
 
     tokens, offsets = _shard_files(tmp_path, [0, 1, 2, 0, 1], 3)
     digests = {"tokens": digest_of(tokens), "offsets": digest_of(offsets)}

@@ -552,8 +552,9 @@ def test_cli_error_leaves_no_output(tmp_path: Path) -> None:
 def test_word2vec_with_a_changed_digit_names_the_file_and_its_rule(
     tmp_path: Path,
 ) -> None:
+    from qwem.digests import write_sealed_meta
     from qwem.evaluate.inputs import load_embedding
-    from qwem.io import write_sealed_meta, write_word2vec
+    from qwem.io import write_word2vec
 
     path = tmp_path / "qwem_small.w2v.txt"
     write_word2vec(path, ["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]))

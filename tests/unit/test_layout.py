@@ -21,6 +21,7 @@ RULES = ROOT / "workflow/rules"
 # src/qwem modules that serve every stage (README, "Shared by all stages")
 SHARED = {"__init__", "__main__", "cli", "bench", "config", "io", "errors", "runtime"}
 SHARED |= {"memory"}  # the dense stages' memory models, collected for a config
+SHARED |= {"digests"}  # content digests of the files between stages, checked on read
 
 
 def readme_map() -> dict[str, dict[str, str]]:

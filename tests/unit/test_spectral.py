@@ -299,14 +299,15 @@ def test_dense_matrices_are_not_taken_for_sparse() -> None:
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
 def test_solve_memory_model_bounds_the_measured_peak() -> None:
     """V = 1,500, eigh: the measured peak RSS of solve_target is below the
-    model, whose V-dependent part is at most three times the peak."""
+    model, whose V-dependent part is within a small factor of it."""
     from test_targets import measure_peak
 
     from qwem.spectral import memory
 
     got = measure_peak("solve", "1500", "--dim", "20", "--solver", "eigh")
     assert got["peak_mib"] <= got["model_mib"]
-    assert got["model_mib"] - memory.BASE_MB <= 3 * got["peak_mib"]
+    # not far above it either (loose: RSS can shrink under memory pressure)
+    assert got["model_mib"] - memory.BASE_MB <= 6 * got["peak_mib"]
 
 
 def test_solve_refuses_a_target_over_the_limit_before_loading_it(

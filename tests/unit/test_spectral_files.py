@@ -11,8 +11,8 @@ import pytest
 
 from conftest import flip_byte
 from qwem import rmt
+from qwem.digests import array_digest
 from qwem.errors import QwemInputError
-from qwem.io import array_digest
 from qwem.spectral import Eigenpairs
 from qwem.spectral.closed_form import embed
 from qwem.spectral.files import load_eigen_meta, load_eigenpairs, save_eigenpairs

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import flip_byte
 from qwem import vocab
+from qwem.digests import load_shards
 from qwem.errors import QwemConfigError, QwemInputError
-from qwem.io import load_shards
 
 
 def _write_part(path: Path, docs: list[str]) -> Path:

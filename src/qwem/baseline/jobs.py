@@ -30,15 +30,9 @@ def gensim_files(
     import gensim
 
     from qwem.baseline.word2vec import train_gensim
+    from qwem.digests import load_shards, write_sealed_meta
     from qwem.evaluate.inputs import analogy_scorer
-    from qwem.io import (
-        atomic_text,
-        load_shards,
-        save_npy,
-        write_meta,
-        write_sealed_meta,
-        write_word2vec,
-    )
+    from qwem.io import atomic_text, save_npy, write_meta, write_word2vec
     from qwem.vocab import read_vocabulary
 
     words = read_vocabulary(vocab)

@@ -1,6 +1,6 @@
 """The counts file: ``.npz`` arrays with a JSON ``meta`` record.
 
-The record holds ``digest``, :func:`qwem.io.array_digest` of the arrays, and
+The record holds ``digest``, :func:`qwem.digests.array_digest` of the arrays, and
 ``made_by``, the rule and command that wrote the file; :func:`load` checks
 the arrays against it (the zip's CRC catches a flipped byte, the digest a
 file rewritten with other arrays).
@@ -18,14 +18,9 @@ from typing import Any
 import numpy as np
 
 from qwem.cooccur.pairs import PairCounts
+from qwem.digests import array_digest, rebuild_advice, verify_digest
 from qwem.errors import QwemInputError
-from qwem.io import (
-    array_digest,
-    provenance,
-    rebuild_advice,
-    save_npz,
-    verify_digest,
-)
+from qwem.io import provenance, save_npz
 
 #: the arrays of a counts file, in the order they are written and digested
 ARRAYS = ("keys", "weighted", "unweighted", "unigram")

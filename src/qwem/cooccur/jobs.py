@@ -29,8 +29,8 @@ def count_shard(
 ) -> PairCounts:
     """Count the weighted pairs of one token shard into ``out`` (.npz)."""
     from qwem import cooccur
+    from qwem.digests import load_shard
     from qwem.errors import QwemInputError
-    from qwem.io import load_shard
 
     start = time.perf_counter()
     shard, starts = load_shard(tokens, offsets)  # checked against its digests

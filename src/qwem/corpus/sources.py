@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qwem.digests import file_digest
 from qwem.errors import QwemConfigError, QwemInputError
-from qwem.io import atomic_text, file_digest, reading
+from qwem.io import atomic_text, reading
 
 logger = logging.getLogger(__name__)
 

@@ -58,8 +58,9 @@ def load_embedding(path: Path, vocab: Path | None) -> Embedding:
     ``vocab`` for its words; a word2vec file is put in vocabulary order and
     restricted to it when ``vocab`` is given.
     """
+    from qwem.digests import check_sidecar
     from qwem.evaluate.benchmark import restrict_to_vocabulary
-    from qwem.io import check_sidecar, meta_path, read_word2vec
+    from qwem.io import meta_path, read_word2vec
     from qwem.vocab import read_vocabulary
 
     if is_eigenpairs(path):

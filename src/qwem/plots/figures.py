@@ -37,8 +37,8 @@ def run_data(
 
     None when the run is not given; a missing snapshot is an error naming it.
     """
+    from qwem.digests import load_verified_npy
     from qwem.errors import QwemInputError
-    from qwem.io import load_verified_npy
     from qwem.plots.traces import choose_snapshots
 
     if trace is None or checkpoints is None or snapshots is None:

@@ -7,7 +7,7 @@ eigenvalues among the top k that are not positive (left out of
 W = U Λ^{1/2}, docs/method.md#models) and ``meta``, a 0-d string array
 holding a JSON object (provenance, Frobenius norm, solver, timings).
 
-The meta record holds ``digest``, :func:`qwem.io.array_digest` of the four
+The meta record holds ``digest``, :func:`qwem.digests.array_digest` of the four
 arrays, and ``made_by``, the rule and command that wrote it;
 :func:`load_eigenpairs` checks the arrays against it (the zip's CRC catches a
 flipped byte, the digest a file rewritten with other arrays).
@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from qwem.digests import array_digest, rebuild_advice, verify_digest
 from qwem.errors import QwemInputError
-from qwem.io import array_digest, rebuild_advice, save_npz, verify_digest
+from qwem.io import save_npz
 from qwem.spectral import Eigenpairs
 
 SUFFIX = ".eig.npz"

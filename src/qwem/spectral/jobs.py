@@ -45,14 +45,8 @@ def solve_target(
     may use (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` a cap).
     """
     from qwem import spectral
-    from qwem.io import (
-        load_npy,
-        load_verified_npy,
-        provenance,
-        save_npy,
-        write_sealed_meta,
-        write_word2vec,
-    )
+    from qwem.digests import load_verified_npy, write_sealed_meta
+    from qwem.io import load_npy, provenance, save_npy, write_word2vec
     from qwem.runtime import check_memory
     from qwem.spectral import closed_form
     from qwem.spectral.files import made_by as eigen_made_by

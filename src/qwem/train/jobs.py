@@ -18,7 +18,7 @@ def concatenate_shards(
     tokens: list[Path], offsets: list[Path]
 ) -> tuple[NDArray[np.integer], NDArray[np.int64]]:
     """All token shards as one stream, with document offsets into it."""
-    from qwem.io import load_shards
+    from qwem.digests import load_shards
 
     shards = load_shards(tokens, offsets)
     starts = np.cumsum([0] + [t.size for t, _ in shards])
@@ -52,8 +52,9 @@ def train_run(
     use (:func:`qwem.runtime.check_memory`; ``max_memory_mb`` a cap).
     """
     from qwem import vocab as qvocab
+    from qwem.digests import load_verified_npy, write_sealed_meta
     from qwem.evaluate.inputs import analogy_scorer
-    from qwem.io import load_npy, load_verified_npy, write_sealed_meta, write_word2vec
+    from qwem.io import load_npy, write_word2vec
     from qwem.runtime import check_memory
     from qwem.targets import TARGETS_MADE_BY
     from qwem.train import TrainConfig, train

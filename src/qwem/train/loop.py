@@ -24,8 +24,9 @@ import torch
 from numpy.typing import NDArray
 
 from qwem import __version__
+from qwem.digests import write_sealed_meta
 from qwem.errors import QwemInputError
-from qwem.io import save_npy, write_json, write_sealed_meta
+from qwem.io import save_npy, write_json
 from qwem.runtime import pick_device, progress
 from qwem.train import losses
 from qwem.train.config import TrainConfig

@@ -18,7 +18,8 @@ from typing import Any
 import torch
 
 from qwem import __version__
-from qwem.io import atomic_path, save_npy, write_sealed_meta
+from qwem.digests import write_sealed_meta
+from qwem.io import atomic_path, save_npy
 from qwem.train.config import TrainConfig
 
 logger = logging.getLogger(__name__)
