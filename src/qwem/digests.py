@@ -12,6 +12,7 @@ earlier qwem, without a digest, are read with a warning.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,26 @@ def shard_info_path(tokens: str | Path) -> Path:
     return p.with_name(p.name.removesuffix(".npy") + ".json")
 
 
+def record_digest(record: dict[str, Any]) -> str:
+    """Digest of a JSON record's content, its own ``record_digest`` left out."""
+    body = {k: v for k, v in record.items() if k != "record_digest"}
+    text = json.dumps(body, sort_keys=True).encode()
+    return f"{DIGEST_ALGORITHM}:{hashlib.new(DIGEST_ALGORITHM, text).hexdigest()}"
+
+
+def sealed(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with its :func:`record_digest`, for a JSON file other stages read."""
+    return {**record, "record_digest": record_digest(record)}
+
+
+def read_sealed_json(path: str | Path, *, made_by: str) -> dict[str, Any]:
+    """A JSON record written :func:`sealed`, checked against its digest."""
+    record: dict[str, Any] = read_json(path)
+    found = record_digest(record)
+    verify_digest(path, record.get("record_digest"), made_by=made_by, actual=found)
+    return record
+
+
 def load_shard(
     tokens: str | Path, offsets: str | Path
 ) -> tuple[NDArray[Any], NDArray[np.int64]]:
@@ -182,7 +203,7 @@ def load_shard(
     info = shard_info_path(tokens)
     digests: dict[str, Any] = {}
     if info.exists():
-        digests = read_json(info).get("digests", {})
+        digests = read_sealed_json(info, made_by=TOKENS_MADE_BY).get("digests", {})
     for key, path in (("tokens", tokens), ("offsets", offsets)):
         if Path(path).exists():
             verify_digest(path, digests.get(key), made_by=TOKENS_MADE_BY)

@@ -211,6 +211,12 @@ def read_csv(path: str | Path, *, columns: tuple[str, ...] = (), **kwargs: Any) 
     """
     import pandas as pd
 
+    side = meta_path(path)
+    if side.exists() and "digest" in (record := read_json(side)):
+        from qwem.digests import verify_digest  # a table another stage wrote
+
+        who = record.get("made_by") or "the qwem command that wrote it"
+        verify_digest(path, record["digest"], made_by=who)
     with reading(path, "table"):
         table = pd.read_csv(path, **kwargs)
     if missing := [c for c in columns if c not in table.columns]:

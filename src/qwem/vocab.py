@@ -287,7 +287,7 @@ def tokenize_to_files(
 ) -> TokenShard:
     """Tokenise a text part: ids (``tokens``), ``offsets`` and a JSON ``info``."""
     from qwem import __version__
-    from qwem.digests import digest_of, npy_digest
+    from qwem.digests import digest_of, npy_digest, sealed
     from qwem.io import save_npy, write_json
 
     words = read_vocabulary(vocab)
@@ -297,16 +297,18 @@ def tokenize_to_files(
     digests = {"tokens": npy_digest(shard.tokens), "offsets": digest_of(offsets)}
     write_json(
         info,
-        {
-            "qwem_version": __version__,
-            "params": {"digits": digits, "vocab_size": len(words)},
-            "tokens": int(shard.tokens.size),
-            "documents": shard.n_docs,
-            "words_seen": shard.words_seen,
-            "documents_seen": shard.docs_seen,
-            "dtype": str(shard.tokens.dtype),
-            "digests": digests,
-        },
+        sealed(
+            {
+                "qwem_version": __version__,
+                "params": {"digits": digits, "vocab_size": len(words)},
+                "tokens": int(shard.tokens.size),
+                "documents": shard.n_docs,
+                "words_seen": shard.words_seen,
+                "documents_seen": shard.docs_seen,
+                "dtype": str(shard.tokens.dtype),
+                "digests": digests,
+            }
+        ),
     )
     save_npy(tokens, shard.tokens)  # last: the rule's main output
     logger.info(
@@ -325,9 +327,13 @@ def summarize_shards(infos: list[Path], out: Path) -> dict[str, Any]:
     Returns the record written: the totals and ``parts``, each shard's info.
     """
     from qwem import __version__
-    from qwem.io import read_json, write_json
+    from qwem.digests import TOKENS_MADE_BY, read_sealed_json
+    from qwem.io import write_json
 
-    parts = {Path(p).name.removesuffix(".json"): read_json(p) for p in infos}
+    parts = {
+        Path(p).name.removesuffix(".json"): read_sealed_json(p, made_by=TOKENS_MADE_BY)
+        for p in infos
+    }
     total = {
         k: sum(int(v[k]) for v in parts.values())
         for k in ("tokens", "documents", "words_seen")

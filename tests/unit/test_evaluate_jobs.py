@@ -73,3 +73,21 @@ def test_write_table_gzips_by_suffix(tmp_path: Path) -> None:
     write_table(pd.DataFrame({"a": [1, 2]}), tmp_path / "t.csv.gz", {"k": 1})
     assert (tmp_path / "t.csv.gz").read_bytes()[:2] == b"\x1f\x8b"
     assert pd.read_csv(tmp_path / "t.csv.gz")["a"].tolist() == [1, 2]
+
+
+def test_a_changed_table_of_the_evaluation_is_refused_by_its_reader(
+    tmp_path: Path,
+) -> None:
+    """Tables the plots read carry a digest: a changed digit is caught."""
+    import pandas as pd
+
+    from qwem.errors import QwemInputError
+    from qwem.evaluate.inputs import write_table
+    from qwem.io import read_csv
+
+    path = tmp_path / "table1.csv"
+    write_table(pd.DataFrame({"model": ["a"], "analogy_a": [0.25]}), path, {})
+    assert read_csv(path)["analogy_a"].tolist() == [0.25]
+    path.write_text(path.read_text().replace("0.25", "0.35"))
+    with pytest.raises(QwemInputError, match=r"table1\.csv: contents changed after"):
+        read_csv(path)

@@ -197,10 +197,23 @@ def test_shard_of_an_earlier_qwem_is_read_with_a_warning(
     tokens, offsets, _ = _shard(tmp_path)
     info = tmp_path / "part-p.json"
     record = json.loads(info.read_text())
-    del record["digests"]
+    del record["digests"], record["record_digest"]  # what an earlier qwem wrote
     info.write_text(json.dumps(record))
     assert load_shards([tokens], [offsets])[0][0].size == 9
     assert "no content digest recorded" in caplog.text
+
+
+def test_a_changed_shard_info_is_refused_by_name(tmp_path: Path) -> None:
+    """The info's totals feed the corpus summary: a changed digit is caught."""
+    tokens, offsets, _ = _shard(tmp_path)
+    info = tmp_path / "part-p.json"
+    record = json.loads(info.read_text())
+    record["tokens"] += 1
+    info.write_text(json.dumps(record))
+    with pytest.raises(QwemInputError, match=r"part-p\.json: contents changed after"):
+        vocab.summarize_shards([info], tmp_path / "summary.json")
+    with pytest.raises(QwemInputError, match=r"part-p\.json: contents changed after"):
+        load_shards([tokens], [offsets])
 
 
 def test_word_counts_with_a_changed_byte_name_the_file_and_its_rule(

@@ -97,11 +97,12 @@ def align(models: Mapping[str, Embedding]) -> dict[str, F64]:
 
 def write_table(table: pd.DataFrame, path: Path, params: dict[str, Any]) -> None:
     """Write ``table`` atomically (gzip for ``.gz``), ``params`` in its sidecar."""
-    from qwem.io import atomic_text, write_meta
+    from qwem.digests import write_sealed_meta
+    from qwem.io import atomic_text
 
     with atomic_text(path) as fh:
         table.to_csv(fh, index=False, lineterminator="\n")
-    write_meta(path, params, rows=len(table))
+    write_sealed_meta(path, params, rows=len(table))  # readers check its digest
     logger.info("wrote %s (%d rows)", path, len(table))
 
 
