@@ -79,6 +79,16 @@ def install_signal_handlers() -> None:
     _MAIN_PID[:] = [os.getpid()]
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
+    # a forked child (a pool worker) gets the default action back at once: a
+    # Python-level handler runs only between bytecodes, and a worker blocked on
+    # a lock when its pool terminates it would then never die (seen: a hung
+    # extract-dump with two workers)
+    os.register_at_fork(after_in_child=_default_signals)
+
+
+def _default_signals() -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def build_parser() -> argparse.ArgumentParser:
