@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,29 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def kill_during(
+    cmd: list[str], workdir: Path, wait: Callable[[subprocess.Popen[str]], None]
+) -> subprocess.Popen[str]:
+    """Start ``cmd`` in its own process group (snakemake and its jobs), call
+    ``wait(proc)`` until the moment to strike, then SIGKILL the whole group."""
+    with subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            wait(proc)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc
 
 
 def runner(workdir: Path) -> SnakemakeRunner:

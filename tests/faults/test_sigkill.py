@@ -14,7 +14,6 @@ temporary file (``.*.tmp*``) anywhere under results/, and no traceback in a log.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SnakemakeRunner, _env
+from conftest import ROOT, SnakemakeRunner, kill_during
 from faults.injection import RESULTS, changed_results, temp_files, tracebacks
 
 pytestmark = [pytest.mark.faults, pytest.mark.faults_full, pytest.mark.workflow]
@@ -121,21 +120,7 @@ def test_sigkill_in_a_long_stage_then_rerun_rebuilds_the_same(
     targets = [f"{RESULTS}/{t}" for t in job.targets]
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
     cmd += ["--cores", "1", *config, "--forcerun", job.rule, "--", *targets]
-    with subprocess.Popen(
-        cmd,
-        cwd=workdir,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own process group: snakemake and its jobs
-    ) as proc:
-        try:
-            wait_for_job(workdir, job, proc)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    proc = kill_during(cmd, workdir, lambda p: wait_for_job(workdir, job, p))
     assert proc.returncode == -signal.SIGKILL, "the job ended before the kill"
 
     run("--unlock", *config)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, TINY, SnakemakeRunner, write_config
+from conftest import ROOT, TINY, SnakemakeRunner, kill_during, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -271,22 +269,7 @@ def test_sigkill_while_counting_then_rerun_gives_identical_statistics(
     # one core: the two shards are counted one after the other
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
     cmd += ["--cores", "1", *config, "--", target]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    with subprocess.Popen(
-        cmd,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own process group: snakemake and its jobs
-    ) as proc:
-        try:
-            _wait_for_second_count_job(logs, proc)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    kill_during(cmd, workdir, lambda proc: _wait_for_second_count_job(logs, proc))
     # killed between the shards: the first shard's counts exist, no merge yet,
     # and Snakemake's marker of the running job was left behind
     assert len(list((results / "cooccur").glob("part-*.npz"))) == 1
