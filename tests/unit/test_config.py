@@ -301,7 +301,7 @@ REMOVED_DEFAULTS: list[tuple[str, str, str]] = [
     ("qwem.spectral:top_eigenpairs", "seed", "seed"),
     ("qwem.spectral:top_eigenpairs", "tol", "spectral.tol"),
     ("qwem.runtime:pick_device", "requested", "train.device"),
-    ("qwem.train.sequential:SlotStream", "negatives", "train.runs.*.negative_samples"),
+    ("qwem.train.stream:SlotStream", "negatives", "train.runs.*.negative_samples"),
     ("qwem.plots:save_figure", "dpi", "plots.dpi"),
     ("qwem.plots:fig1_dynamics", "modes", "plots.modes"),
     ("qwem.plots:fig1_dynamics", "n_labels", "plots.labels"),

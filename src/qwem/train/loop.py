@@ -42,8 +42,8 @@ from qwem.train.records import (
 )
 from qwem.train.records import save_state as _save_state
 from qwem.train.sampler import PairSampler
-from qwem.train.sequential import SlotStream
 from qwem.train.slots import slot_weights
+from qwem.train.stream import SlotStream
 
 logger = logging.getLogger(__name__)
 

@@ -17,17 +17,40 @@ lr / B has the expected update of a minibatch step at rate lr.
 Reproducibility: the random numbers come from a xorshift64* generator whose
 state, with the stream's cursor, is part of the saved training state, and
 each pass's document order is a function of the seed and the pass number, so
-a resumed run continues the same sequence.
+a resumed run continues the same sequence. The state itself lives in
+:class:`qwem.train.stream.SlotStream`.
+
+Precision and speed. Every function here is plain Python too (what runs
+under ``NUMBA_DISABLE_JIT=1``: the reference the tests compare against);
+:func:`dot` and :func:`like` pick their compiled form by the embedding's dtype:
+
+* float64 keeps one summation order everywhere: :func:`dot` adds the products
+  in eight interleaved partial sums combined in a fixed tree, written out, so
+  the compiled loop (vectorised by LLVM without reassociation, no fused
+  multiply-add) and the interpreted one give the same bits on any machine;
+* float32 is gensim's precision and is for speed: its dot product is compiled
+  with fastmath (LLVM picks the order), and each update's coefficient is
+  rounded to float32 once, so the row update stays in float32 lanes.
+
+:func:`prefetch_row` asks the CPU to start loading a row the loop will touch a
+few pairs later (a slot's negative contexts, drawn before its positive pair
+is updated); it changes no value, only the time. All the compiled code is in
+this one file because numba's on-disk cache of :func:`run_slots` is keyed by
+this file's source only: a change to a function it inlines from another
+module would not recompile it.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
-from numpy.typing import NDArray
+import math
+from typing import Any
 
-from qwem.cooccur import pair_totals
-from qwem.train.slots import SlotWeights, alias_table, window_distribution
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
 
@@ -84,12 +107,100 @@ def shuffle_documents(order, seed, passes):
         order[n], order[m] = order[m], order[n]
 
 
-@njit(inline="always", fastmath=True)
-def _dot(W, i, j):
+#: independent partial sums of :func:`dot` (two AVX2 float64 vectors)
+LANES = 8
+
+
+def dot(W: Any, i: int, j: int) -> float:
+    """w_i . w_j as float64, summed in :data:`LANES` partial sums (reference)."""
+    return _dot_lanes(W, i, j)
+
+
+def like(W: Any, x: float) -> Any:
+    """x in W's dtype."""
+    return W.dtype.type(x)
+
+
+def prefetch_row(W: Any, row: int) -> None:
+    """Hint the CPU to load row ``row`` of W (a no-op outside numba)."""
+
+
+@njit(inline="always")
+def _dot_lanes(W, i, j):
+    n = W.shape[1]
+    m = n - n % 8
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    for c in range(0, m, 8):
+        s0 += W[i, c] * W[j, c]
+        s1 += W[i, c + 1] * W[j, c + 1]
+        s2 += W[i, c + 2] * W[j, c + 2]
+        s3 += W[i, c + 3] * W[j, c + 3]
+        s4 += W[i, c + 4] * W[j, c + 4]
+        s5 += W[i, c + 5] * W[j, c + 5]
+        s6 += W[i, c + 6] * W[j, c + 6]
+        s7 += W[i, c + 7] * W[j, c + 7]
+    for c in range(m, n):
+        s0 += W[i, c] * W[j, c]
+    return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
+
+
+@njit(fastmath=True)
+def _dot_fast(W, i, j):
     x = W[i, 0] * W[j, 0]
     for c in range(1, W.shape[1]):
         x += W[i, c] * W[j, c]
     return np.float64(x)
+
+
+@overload(dot, inline="always")
+def _dot_impl(W, i, j):
+    if W.dtype == types.float32:
+        return lambda W, i, j: _dot_fast(W, i, j)
+    return lambda W, i, j: _dot_lanes(W, i, j)
+
+
+@overload(like, inline="always")
+def _like_impl(W, x):
+    if W.dtype == types.float32:
+        return lambda W, x: np.float32(x)
+    return lambda W, x: np.float64(x)
+
+
+@intrinsic
+def _prefetch(typingctx, W, row):
+    """llvm.prefetch (read, keep in all cache levels) of each 64-byte line."""
+    sig = types.void(W, row)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        first = cgutils.get_item_pointer(
+            context, builder, aryty, ary, [args[1], zero], wraparound=False
+        )
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        raw = builder.bitcast(first, i8p)
+        width = cgutils.unpack_tuple(builder, ary.shape, 2)[1]
+        nbytes = builder.mul(
+            width, context.get_constant(types.intp, aryty.dtype.bitwidth // 8)
+        )
+        line = context.get_constant(types.intp, 64)
+        with cgutils.for_range_slice(builder, zero, nbytes, line) as (off, _):
+            args_ = [builder.gep(raw, [off]), i32(0), i32(3), i32(1)]
+            builder.call(fn, args_)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@overload(prefetch_row, inline="always")
+def _prefetch_impl(W, row):
+    if not (isinstance(W, types.Array) and W.ndim == 2 and W.layout == "C"):
+        return lambda W, row: None
+    return lambda W, row: _prefetch(W, row)  # type: ignore[call-arg]
 
 
 @njit(inline="always")
@@ -100,13 +211,13 @@ def _slope_and_loss(x, qwem, positive):
             return -1.0 + 0.5 * x, -x + 0.25 * x * x
         return 1.0 + 0.5 * x, x + 0.25 * x * x
     z = -x if positive else x  # ℓ = softplus(z), dℓ/dx = ±sigmoid(z)
-    e = np.exp(-abs(z))
+    e = math.exp(-abs(z))  # libm's, as in the interpreted reference
     sig = 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
-    loss = np.log1p(e) + max(z, 0.0)
+    loss = math.log1p(e) + max(z, 0.0)
     return (-sig if positive else sig), loss
 
 
-@njit(inline="always", fastmath=True)
+@njit(inline="always")
 def _move(W, D, i, j, coef):
     """D_i += coef w_j and D_j += coef w_i, both from W before the update."""
     for c in range(W.shape[1]):
@@ -117,10 +228,18 @@ def _move(W, D, i, j, coef):
 
 
 @njit(inline="always")
-def _update(W, D, i, j, w, rate, qwem, positive):
-    """One pair's SGD update of weight w; returns its weighted loss."""
-    slope, loss = _slope_and_loss(_dot(W, i, j), qwem, positive)
-    _move(W, D, i, j, -rate * w * slope)
+def _update(W, D, in_place, i, j, w, rate, qwem, positive):
+    """One pair's SGD update of weight w; returns its weighted loss.
+
+    ``in_place`` (D is W) passes W twice, so that the compiled loop knows the
+    two are one array and vectorises the row update.
+    """
+    slope, loss = _slope_and_loss(dot(W, i, j), qwem, positive)
+    coef = like(W, -rate * w * slope)
+    if in_place:
+        _move(W, W, i, j, coef)
+    else:
+        _move(W, D, i, j, coef)
     return w * loss
 
 
@@ -128,6 +247,7 @@ def _update(W, D, i, j, w, rate, qwem, positive):
 def run_slots(
     W,
     D,
+    in_place,
     tokens,
     offsets,
     win_prob,
@@ -153,8 +273,10 @@ def run_slots(
 ):
     """Process ``slots`` slots; returns (weighted loss sum, pair updates).
 
-    Each pair moves D by -rate x weight x dℓ/dx (D is W when training; a
-    zero array to accumulate the gradient instead, with rate = -1). The
+    Each pair moves D by -rate x weight x dℓ/dx (D is W when training, and
+    ``in_place`` says so; a zero array to accumulate the gradient instead,
+    with rate = -1). A slot draws its negatives first and prefetches their
+    context rows, which arrive while its positive pair is updated. The
     cursor (see :data:`CURSOR`) and the pass's document ``order`` are
     updated in place, so consecutive calls continue the stream.
     """
@@ -162,6 +284,8 @@ def run_slots(
     t, b, k, side = cursor[0], cursor[1], cursor[2], cursor[3]
     rank, passes = cursor[4], cursor[5]
     doc = order[rank]
+    neg_a = np.empty(negatives, np.int64)
+    neg_c = np.empty(negatives, np.int64)
     total = 0.0
     updates = 0
     done = 0
@@ -189,124 +313,20 @@ def run_slots(
             side = 0
             k += 1
         done += 1
+        for n in range(negatives):
+            neg_a[n] = _below(rng, V) if uniform_centre else i
+            neg_c[n] = _alias(rng, q_prob, q_alias)
+            prefetch_row(W, neg_c[n])
         if offsets[doc] <= u < offsets[doc + 1]:
             j = tokens[u]
             w = pos_row[i] * pos_col[j] * (pair[i, j] if use_pair else 1.0)
-            total += _update(W, D, i, j, w, rate, qwem, True)
+            total += _update(W, D, in_place, i, j, w, rate, qwem, True)
             updates += 1
-        for _ in range(negatives):  # each with 1 / negatives of the weight
-            a = _below(rng, V) if uniform_centre else i
-            c = _alias(rng, q_prob, q_alias)
+        for n in range(negatives):  # each with 1 / negatives of the weight
+            a, c = neg_a[n], neg_c[n]
             w = neg_row[a] * neg_col[c] * (pair[a, c] if use_pair else 1.0)
-            total += _update(W, D, a, c, w / negatives, rate, qwem, False)
+            total += _update(W, D, in_place, a, c, w / negatives, rate, qwem, False)
             updates += 1
     cursor[0], cursor[1], cursor[2], cursor[3] = t, b, k, side
     cursor[4], cursor[5] = rank, passes
     return total, updates
-
-
-class SlotStream:
-    """The sequential engine's state: corpus, weights, generator and cursor.
-
-    Args:
-        tokens: (T,) token ids; offsets: (D + 1,) document boundaries.
-        weights: :func:`~qwem.train.slots.slot_weights`; pair: (V, V) Ψ pair
-            factor or None.
-        loss: ``qwem`` or ``sgns``.
-        negatives: negative pairs per slot, each with 1 / negatives of the
-            weight (the same expectation, less noise).
-        context_length, weighting: as counted.
-        seed: seeds the generator and the stream's random start.
-    """
-
-    def __init__(
-        self,
-        tokens: NDArray[np.integer],
-        offsets: NDArray[np.int64],
-        weights: SlotWeights,
-        pair: NDArray[np.floating] | None,
-        *,
-        loss: str,
-        negatives: int,
-        context_length: int,
-        weighting: str,
-        seed: int,
-        dtype: type = np.float64,
-    ) -> None:
-        self.tokens = np.ascontiguousarray(tokens)
-        self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-        self.weights = weights
-        self.qwem = loss == "qwem"
-        self.negatives = negatives
-        self.use_pair = pair is not None
-        self.pair: NDArray[np.floating] = np.ascontiguousarray(
-            np.zeros((1, 1)) if pair is None else pair, dtype
-        )
-        self.win = alias_table(window_distribution(context_length, weighting))
-        self.q = alias_table(weights.q)
-        self.seed = seed % 2**64
-        self.order = np.empty(self.offsets.size - 1, dtype=np.int64)
-        shuffle_documents(self.order, self.seed, 0)
-        rank = int(np.random.default_rng(seed).integers(self.order.size))
-        # k > b: the first call moves to the first token of document order[rank]
-        start = self.offsets[self.order[rank]] - 1
-        self.cursor = np.array([start, 0, 1, 0, rank, 0], dtype=np.int64)
-        mixed = (seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % 2**64
-        self.rng = np.array([mixed or 1], dtype=np.uint64)
-        self._compile(dtype)
-
-    def _compile(self, dtype: type) -> None:
-        """Compile (or load from numba's cache) before any step is timed."""
-        W: NDArray[np.floating] = np.zeros((self.weights.accept.size, 1), dtype)
-        state = (self.rng.copy(), self.cursor.copy(), self.order.copy())
-        self.run(W, W, 0.0, 0)
-        self.rng[:], self.cursor[:], self.order[:] = state
-
-    @staticmethod
-    def positive_scale(
-        offsets: NDArray[np.int64], context_length: int, weighting: str
-    ) -> float:
-        """c = T L / pairs, the positives' weight for E = sum_ij P_ij f."""
-        pairs, _ = pair_totals(offsets, context_length, weighting)
-        return float(offsets[-1] * context_length / pairs)
-
-    def run(
-        self, W: NDArray[np.floating], D: NDArray[np.floating], rate: float, slots: int
-    ) -> tuple[float, int]:
-        """``slots`` slots moving D (W itself to train); (loss sum, pair updates)."""
-        w = self.weights
-        total, updates = run_slots(
-            W,
-            D,
-            self.tokens,
-            self.offsets,
-            *self.win,
-            w.accept,
-            w.pos_row,
-            w.pos_col,
-            self.pair,
-            self.use_pair,
-            w.uniform_centre,
-            *self.q,
-            w.neg_row,
-            w.neg_col,
-            self.qwem,
-            self.negatives,
-            rate,
-            slots,
-            self.rng,
-            self.cursor,
-            self.order,
-            self.seed,
-        )
-        return float(total), int(updates)
-
-    def state(self) -> dict[str, list[int]]:
-        """Generator and cursor, for a resumable checkpoint."""
-        return {"rng": [int(self.rng[0])], "cursor": self.cursor.tolist()}
-
-    def restore(self, state: dict[str, list[int]]) -> None:
-        """Continue from :meth:`state`."""
-        self.rng[0] = np.uint64(state["rng"][0])
-        self.cursor[:] = state["cursor"]
-        shuffle_documents(self.order, self.seed, int(self.cursor[5]))
