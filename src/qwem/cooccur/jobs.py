@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qwem.cooccur import PairCounts
+from qwem.errors import QwemInputError
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ def count_shard(
     """Count the weighted pairs of one token shard into ``out`` (.npz)."""
     from qwem import cooccur
     from qwem.digests import load_shard
-    from qwem.errors import QwemInputError
 
     start = time.perf_counter()
     shard, starts = load_shard(tokens, offsets)  # checked against its digests
@@ -59,12 +59,24 @@ def count_shard(
 
 
 def merge_shards(parts: Sequence[Path], out: Path) -> PairCounts:
-    """Sum the counts of all shards into ``out``; times: merge, and all counting."""
+    """Sum the counts of all shards into ``out``; times: merge, and all counting.
+
+    Shards are read one at a time and folded into the running sum, so memory
+    holds the sum, one shard and the next sum (at most 3 x 24 bytes per
+    distinct pair, whatever the number of shards), not every shard at once.
+    """
     from qwem import cooccur
     from qwem.cooccur import files
+    from qwem.runtime import progress
 
+    if not parts:
+        raise QwemInputError("no co-occurrence shards to merge")
     start = time.perf_counter()
-    merged = cooccur.merge([cooccur.load(p) for p in parts])
+    merged: PairCounts | None = None
+    for path in progress(parts, desc="merge shards", unit="shard"):
+        counts = cooccur.load(path)
+        merged = counts if merged is None else cooccur.merge([merged, counts])
+    assert merged is not None
     seconds = {"merge": time.perf_counter() - start}
     counted = [cooccur.read_meta(p).get("wall_seconds", {}) for p in parts]
     if all("count" in c for c in counted):  # every shard timed (not an older qwem)

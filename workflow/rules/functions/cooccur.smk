@@ -1,5 +1,6 @@
 # Input functions, resources and products of the cooccur stage (cooccur.smk).
 from qwem.cooccur.counting import memory_needed_mb as counting_memory_needed_mb
+from qwem.cooccur.pairs import tri_size
 
 COOCCUR = config["cooccur"]
 
@@ -16,5 +17,8 @@ def count_mem_mb(input_mb):
 
 
 def merge_mem_mb(input_mb):
-    """Memory of the merge: the shards plus two merged levels (sorted-key merge)."""
-    return int(3 * input_mb + 500)
+    """Memory of the merge: the running sum, one shard and the next sum (shards
+    are folded in one at a time), each at most 24 bytes per cell of the
+    triangle."""
+    triangle_mb = 24 * tri_size(V) / 2**20
+    return int(3 * min(input_mb, triangle_mb) + 500)
