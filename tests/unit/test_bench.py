@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
-from qwem.bench import convergence, gensim, noise, spectral, train
+from qwem.bench import convergence, cooccur, gensim, noise, scale, spectral, train
 
 
 @pytest.fixture
@@ -46,8 +48,18 @@ def test_convergence_bench_traces_overlaps_and_rise_order(in_tmp: Path) -> None:
 
 
 def test_train_bench_times_every_case_side_by_side(in_tmp: Path) -> None:
-    out = train.run(vocab_size=600, batch=500, steps=2)
-    rows = json.loads(out.read_text())["rows"]
+    out = train.run(vocab_size=600, batch=500, steps=2, rounds=1, gensim_steps=2)
+    data = json.loads(out.read_text())
+    rows = data["rows"]
+    # one round against gensim per dimension, its ratio the round's
+    side = data["versus_gensim"]
+    assert [r["dim"] for r in side] == [100, 200]
+    for r in side:
+        assert r["gensim_float32_pairs_per_cpu_s"] > 0
+        want = r["ours_float32_pairs_per_cpu_s"] / r["gensim_float32_pairs_per_cpu_s"]
+        assert data["gensim_ratio"][str(r["dim"])] == pytest.approx(want)
+    if not torch.cuda.is_available():  # bandwidth: CUDA only
+        assert data["copy_bandwidth_bytes_per_s"] is None
     cases = {(r["loss"], r["negatives"], r["update"], r["dtype"]) for r in rows}
     assert len(cases) == len(rows) == 9
     assert ("qwem", "shared 64", "sparse", "float64") in cases
@@ -112,3 +124,31 @@ def test_converged_epochs_is_the_first_of_two_close_neighbours() -> None:
     assert gensim.converged_epochs(rows, 1e-3, 0.01) == 10
     assert gensim.converged_epochs(rows, 1e-3, 0.05) == 5
     assert gensim.converged_epochs(rows, 1e-4, 0.01) is None
+
+
+def test_counting_scale_bench_checks_exactness_across_parts(in_tmp: Path) -> None:
+    out = scale.run(tokens=300_001, parts=3, vocab_size=600)
+    data = json.loads(out.read_text())
+    checked = data["exactness"]
+    assert checked["exact"] and checked["tokens"] == 300_001
+    assert [r["step"] for r in data["rows"]][1:] == [
+        "count 3 parts, 2 jobs at a time",
+        "merge 3 parts",
+        "targets (P, M*, PMI, PPMI, SGNS, G)",
+    ]
+    assert data["rows"][1]["peak_mb_per_job"] > 0
+
+
+def test_counting_stage_bench_runs_the_pipeline_commands(in_tmp: Path) -> None:
+    # the commands of `make bench STAGES=cooccur` as the pipeline's CLI takes them
+    rng = np.random.default_rng(0)
+    tok = rng.integers(0, 50, 20_000).astype(np.uint16)
+    off = np.array([0, 7_000, 20_000], np.int64)
+    rows = cooccur._stage(in_tmp, tok, off, 50, 4)
+    assert [r["step"].split(",")[0] for r in rows] == [
+        "count",
+        "count",
+        "merge 2 shards",
+        "targets (P",
+    ]
+    assert all(r["seconds"] > 0 for r in rows)

@@ -1,12 +1,22 @@
 """``python -m qwem.bench [stage ...]``: run the benchmarks (by default all but
-``convergence`` and ``gensim``, which take about half an hour or more)."""
+``convergence``, ``gensim`` and ``cooccur_scale``, which take ten minutes
+or more)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from qwem.bench import convergence, cooccur, corpus, gensim, noise, spectral, train
+from qwem.bench import (
+    convergence,
+    cooccur,
+    corpus,
+    gensim,
+    noise,
+    scale,
+    spectral,
+    train,
+)
 
 STAGES = {
     "corpus": corpus.run,
@@ -18,6 +28,8 @@ STAGES = {
     "convergence": convergence.run,
     # not in the default set: ~40 minutes (the gensim baseline's epoch study)
     "gensim": gensim.run,
+    # not in the default set: 10^9 tokens through count -> merge -> targets
+    "cooccur_scale": scale.run,
 }
 DEFAULT = ("corpus", "cooccur", "spectral", "train", "noise")
 

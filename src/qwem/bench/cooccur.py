@@ -152,12 +152,12 @@ def _in_process(
     return rows
 
 
-def _timed_procs(cmds: list[list[str]]) -> tuple[float, float | None]:
-    """Run commands in parallel: wall seconds and the largest peak RSS (MiB).
+def timed_procs(cmds: list[list[str]]) -> tuple[float, list[float]]:
+    """Run commands in parallel: wall seconds and each one's peak RSS (MiB).
 
     The peak comes from GNU time (``/usr/bin/time -f %M``), which forks each
     command from a small process; a child of this (large) process would report
-    the parent's pages as its own. Without GNU time the peak is None.
+    the parent's pages as its own. Without GNU time the list is empty.
     """
     gnu_time = shutil.which("time", path="/usr/bin")
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,7 +179,13 @@ def _timed_procs(cmds: list[list[str]]) -> tuple[float, float | None]:
                 errors.seek(0)
                 raise RuntimeError(errors.read().decode()[-2000:])
         peaks = [int(f.read_text().split()[-1]) / 1024.0 for f in files if f.exists()]
-    return wall, max(peaks) if peaks else None
+    return wall, peaks
+
+
+def _peak(result: tuple[float, list[float]]) -> tuple[float, float | None]:
+    """(wall, the largest peak or None) of :func:`timed_procs`."""
+    wall, peaks = result
+    return wall, max(peaks, default=None)
 
 
 def _stage(
@@ -195,6 +201,8 @@ def _stage(
         "linear",
         "--max-memory-mb",
         "12000",
+        "--method",
+        "auto",
     ]
     half = int(np.searchsorted(off, off[-1] // 2))
     shards = {"1": [(0, off.size - 1)], "2": [(0, half), (half, off.size - 1)]}
@@ -217,7 +225,7 @@ def _stage(
                     *common,
                 ]
             )
-        wall, rss = _timed_procs(cmds)
+        wall, rss = _peak(timed_procs(cmds))
         rows.append(
             {
                 "step": f"count, {n} shard(s) in parallel",
@@ -226,32 +234,40 @@ def _stage(
             }
         )
     parts = [str(tmp / f"c2-{i}.npz") for i in range(2)]
-    wall, rss = _timed_procs(
-        [
+    wall, rss = _peak(
+        timed_procs(
             [
-                *qwem,
-                "cooccur",
-                "merge",
-                *parts,
-                "--out",
-                str(tmp / "counts.npz"),
+                [
+                    *qwem,
+                    "cooccur",
+                    "merge",
+                    *parts,
+                    "--out",
+                    str(tmp / "counts.npz"),
+                ]
             ]
-        ]
+        )
     )
     rows.append({"step": "merge 2 shards", "seconds": wall, "peak_mb": rss})
-    wall, rss = _timed_procs(
-        [
+    wall, rss = _peak(
+        timed_procs(
             [
-                *qwem,
-                "targets",
-                "build",
-                str(tmp / "counts.npz"),
-                "--outdir",
-                str(tmp / "stats"),
-                "--stats",
-                str(tmp / "stats.json"),
+                [
+                    *qwem,
+                    "targets",
+                    "build",
+                    str(tmp / "counts.npz"),
+                    "--outdir",
+                    str(tmp / "stats"),
+                    "--stats",
+                    str(tmp / "stats.json"),
+                    "--config-fingerprint",
+                    "bench",
+                    "--negative-weight",
+                    "1",
+                ]
             ]
-        ]
+        )
     )
     rows.append(
         {"step": "targets (P, M*, PMI, PPMI, SGNS, G)", "seconds": wall, "peak_mb": rss}

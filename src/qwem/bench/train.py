@@ -11,21 +11,44 @@ per step, pair updates counted as it makes them); and, side by side, QWEM's
 step as it was before the sparse-product update (four scattered row
 additions, :func:`_rowwise_step`). On CUDA the GPU utilisation reported by
 ``nvidia-smi`` during the timed steps is recorded when available.
+
+Side by side with gensim (:func:`versus_gensim`, the ``versus_gensim`` rows):
+SGNS on the same corpus at d = 100 and 200, window 16 drawn as word2vec draws
+it (the ``linear`` weighting), 5 negatives from P^(3/4), subsampling
+threshold 1e-4, one thread on each side, in interleaved rounds (ours, then
+gensim, per dimension and round) so that a load change on the shared machine
+hits both. Rates are pair updates per CPU second of the process (``time.
+process_time``; gensim's producer thread included), i.e. per core. A pair
+update is one (centre, context) dot product with its two row updates: ours
+counts them as the compiled loop makes them (a kept slot's positive and its
+negatives); gensim's are the expected count of its epoch, (1 + negative) per
+kept (centre, context) pair less the negatives that hit the centre word
+(:func:`qwem.baseline.pairs.expected_pair_updates`). The reported ratio is
+the median over rounds of the two rates of one round.
+
+On CUDA a minibatch row also reports the memory traffic it implies: at least
+``6 d b + 24`` bytes per pair (gather the two rows, read and write them back in
+the scatter-add, b bytes an entry; two int64 indices and a weight), times
+pairs/s, as a fraction of the device-to-device copy bandwidth measured in the
+same run (:func:`_copy_bandwidth`).
 """
 
 from __future__ import annotations
 
 import shutil
+import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from qwem import spectral, targets
+from qwem import baseline, spectral, targets
+from qwem.baseline.pairs import expected_pair_updates
 from qwem.bench.common import report
-from qwem.bench.cooccur import demo_corpus
+from qwem.bench.cooccur import demo_corpus, demo_shards
 from qwem.runtime import pick_device
 from qwem.train import TrainConfig, losses
 from qwem.train.loop import Corpus, engine, initial_embedding, sampling, sgd_step
@@ -45,6 +68,21 @@ def _gpu_utilisation() -> float | None:
         return float(out.stdout.split()[0])
     except (IndexError, ValueError):
         return None
+
+
+def _copy_bandwidth(device: torch.device) -> float | None:
+    """Bytes/s of a device-to-device copy of 1 GiB (read + write), CUDA only."""
+    if device.type != "cuda":
+        return None
+    src = torch.empty(2**28, dtype=torch.float32, device=device)
+    dst = torch.empty_like(src)
+    dst.copy_(src)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(10):
+        dst.copy_(src)
+    torch.cuda.synchronize()
+    return 10 * 2 * src.numel() * 4 / (time.perf_counter() - start)
 
 
 def _rowwise_step(
@@ -101,8 +139,12 @@ def _config(
     batch: int,
     steps: int,
     engine: str = "minibatch",
+    *,
+    dim: int = 200,
+    negatives: int = 1,
+    subsample: float = 1e-5,
 ) -> TrainConfig:
-    """A timed case's settings (d = 200, init 0.1)."""
+    """A timed case's settings (init 0.1; d = 200 unless given)."""
     return TrainConfig.from_dict(
         {
             "loss": loss,
@@ -113,10 +155,12 @@ def _config(
             "batch_size": batch,
             "shared_negatives": shared,
             "steps": steps,
-            "dim": 200,
+            "dim": dim,
             "seed": 0,
             "dtype": dtype,
             "engine": engine,
+            "negative_samples": negatives,
+            "subsample": subsample,
         }
     )
 
@@ -147,13 +191,117 @@ def _sequential_case(
         "positive_pairs_per_s": None,
         "pairs_per_s": pairs / secs,
         "gpu_utilisation_pct": None,
+        "bandwidth_fraction": None,
     }
 
 
-def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Path:
-    """Time ``steps`` SGD steps per configuration; write results/bench/train.json."""
+#: the side-by-side settings (module docstring)
+GENSIM_WINDOW, GENSIM_NEGATIVE, GENSIM_SAMPLE = 16, 5, 1e-4
+
+
+def _ours_rate(
+    corpus: Corpus, dim: int, dtype_name: str, batch: int, steps: int
+) -> float:
+    """Pair updates per CPU second of the sequential SGNS engine (one thread)."""
+    cfg = _config(
+        "sgns",
+        "sgns",
+        0,
+        dtype_name,
+        batch,
+        steps,
+        engine="sequential",
+        dim=dim,
+        negatives=GENSIM_NEGATIVE,
+        subsample=GENSIM_SAMPLE,
+    )
+    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+    step_fn, _, _ = engine(corpus, cfg, torch.device("cpu"), dtype)
+    W = initial_embedding(cfg, corpus.p_i.size).to(dtype)
+    gen = torch.Generator().manual_seed(0)
+    step_fn(W, 1e-3, gen)  # warm-up (caches)
+    pairs, start = 0, time.process_time()
+    for _ in range(steps):
+        pairs += step_fn(W, 1e-3, gen)[1]
+    return pairs / (time.process_time() - start)
+
+
+def _gensim_rate(
+    shards: list[tuple[Any, Any]], words: list[str], dim: int, epochs: int
+) -> float:
+    """Expected pair updates per CPU second of gensim's skip-gram, one worker."""
+    cfg = baseline.GensimConfig(
+        dim=dim,
+        window=GENSIM_WINDOW,
+        negative=GENSIM_NEGATIVE,
+        sample=GENSIM_SAMPLE,
+        alpha=0.025,
+        min_alpha=1e-4,
+        epochs=epochs,
+        seed=0,
+        threads=1,
+    )
+    model = baseline.build_model(shards, words, cfg)
+    keep, noise = baseline.sampling_probabilities(model, words)
+    pairs = expected_pair_updates(
+        shards, keep=keep, noise=noise, window=cfg.window, negative=cfg.negative
+    )
+    documents = baseline.token_documents(shards, words)
+    start = time.process_time()
+    model.train(documents, total_examples=model.corpus_count, epochs=epochs)
+    return epochs * pairs / (time.process_time() - start)
+
+
+def versus_gensim(
+    vocab_size: int,
+    *,
+    dims: tuple[int, ...] = (100, 200),
+    rounds: int = 3,
+    batch: int = 50_000,
+    steps: int = 60,
+    gensim_epochs: int = 1,
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Rows of the side-by-side rounds and the median ratio per dimension."""
+    corpus = demo_training_corpus(vocab_size)
+    with tempfile.TemporaryDirectory(dir=".") as tmp:
+        words, shards = demo_shards(Path(tmp), vocab_size=vocab_size)
+    rows: list[dict[str, Any]] = []
+    ratios: dict[str, list[float]] = {}
+    for r in range(rounds):
+        for dim in dims:
+            f32 = _ours_rate(corpus, dim, "float32", batch, steps)
+            f64 = _ours_rate(corpus, dim, "float64", batch, steps)
+            theirs = _gensim_rate(shards, words, dim, gensim_epochs)
+            ratios.setdefault(str(dim), []).append(f32 / theirs)
+            rows.append(
+                {
+                    "round": r,
+                    "dim": dim,
+                    "ours_float32_pairs_per_cpu_s": f32,
+                    "ours_float64_pairs_per_cpu_s": f64,
+                    "gensim_float32_pairs_per_cpu_s": theirs,
+                    "ratio_float32": f32 / theirs,
+                    "ratio_float64": f64 / theirs,
+                }
+            )
+            print(rows[-1], flush=True)  # progress of a minutes-long stage
+    return rows, {dim: statistics.median(v) for dim, v in ratios.items()}
+
+
+def run(
+    *,
+    vocab_size: int = 10_000,
+    batch: int = 50_000,
+    steps: int = 40,
+    rounds: int = 3,
+    gensim_steps: int = 60,
+) -> Path:
+    """Time ``steps`` SGD steps per configuration and the rounds against gensim
+    (``gensim_steps`` steps of ``batch`` slots a round); write
+    results/bench/train.json."""
     corpus = demo_training_corpus(vocab_size)
     device = pick_device("auto")
+    bandwidth = _copy_bandwidth(device)
     rows: list[dict[str, Any]] = []
     for loss, scheme, shared, update, dtypes in CASES:
         if update == "sequential":
@@ -181,6 +329,9 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
                 torch.cuda.synchronize()
             secs = time.perf_counter() - start
             negatives = shared * vocab_size if shared else batch
+            pairs_per_s = (batch + negatives) * steps / secs
+            item = 8 if dtype_name == "float64" else 4
+            traffic = (6 * cfg.dim * item + 24) * pairs_per_s
             rows.append(
                 {
                     "loss": loss,
@@ -191,8 +342,27 @@ def run(*, vocab_size: int = 10_000, batch: int = 50_000, steps: int = 40) -> Pa
                     "device": str(device),
                     "steps_per_s": steps / secs,
                     "positive_pairs_per_s": batch * steps / secs,
-                    "pairs_per_s": (batch + negatives) * steps / secs,
+                    "pairs_per_s": pairs_per_s,
                     "gpu_utilisation_pct": util,
+                    "bandwidth_fraction": traffic / bandwidth if bandwidth else None,
                 }
             )
-    return report("train", rows, vocab_size=vocab_size, batch_size=batch, dim=200)
+    side, ratio = versus_gensim(
+        vocab_size, rounds=rounds, batch=batch, steps=gensim_steps
+    )
+    out = report(
+        "train",
+        rows,
+        vocab_size=vocab_size,
+        batch_size=batch,
+        dim=200,
+        copy_bandwidth_bytes_per_s=bandwidth,
+        versus_gensim=side,
+        gensim_ratio=ratio,
+    )
+    shown = ", ".join(f"d = {d}: {v:.2f}x" for d, v in ratio.items())
+    print(
+        f"project/gensim pair updates per core (sequential SGNS float32, median "
+        f"of {rounds} rounds): {shown}"
+    )
+    return out
