@@ -15,6 +15,7 @@ side by side in one run:
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -34,32 +35,36 @@ from qwem.corpus import dump, sources
 TEXT8_TOKENS = 17_005_207
 
 
+@functools.lru_cache(maxsize=2)
 def demo_shards(
-    workdir: Path, *, vocab_size: int
+    *, vocab_size: int
 ) -> tuple[list[str], list[tuple[np.ndarray, np.ndarray]]]:
-    """The bundled corpus at ``vocab_size``: the words and two (tokens, offsets)."""
-    sample, vital = workdir / "sample.txt.gz", workdir / "vital.txt.gz"
-    dump.extract_dump(
-        sources.dump_sample_path(), sample, min_article_words=50, threads=2
-    )
-    sources.extract_summaries(sources.vital_summaries_path(), vital, min_words=10)
-    counts = vocab.count_words(sample, digits="spell") + vocab.count_words(
-        vital, digits="spell"
-    )
-    import pandas as pd
+    """The bundled corpus at ``vocab_size``: the words and two (tokens, offsets).
 
-    words = list(
-        vocab.select_vocabulary(pd.Series(dict(counts)), size=vocab_size)["word"]
-    )
-    parts = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
+    Extracted once per process and size (the extraction takes seconds); the
+    arrays are shared between callers, which must not modify them.
+    """
+    with tempfile.TemporaryDirectory(dir=".") as name:
+        sample, vital = Path(name, "sample.txt.gz"), Path(name, "vital.txt.gz")
+        dump.extract_dump(
+            sources.dump_sample_path(), sample, min_article_words=50, threads=2
+        )
+        sources.extract_summaries(sources.vital_summaries_path(), vital, min_words=10)
+        counts = vocab.count_words(sample, digits="spell") + vocab.count_words(
+            vital, digits="spell"
+        )
+        import pandas as pd
+
+        words = list(
+            vocab.select_vocabulary(pd.Series(dict(counts)), size=vocab_size)["word"]
+        )
+        parts = [vocab.tokenize_part(p, words, digits="spell") for p in (sample, vital)]
     return words, [(s.tokens, s.offsets) for s in parts]
 
 
-def demo_stream(
-    workdir: Path, *, vocab_size: int, tokens: int
-) -> tuple[np.ndarray, np.ndarray]:
+def demo_stream(*, vocab_size: int, tokens: int) -> tuple[np.ndarray, np.ndarray]:
     """The bundled corpus at ``vocab_size``, repeated to ``tokens`` tokens."""
-    _, shards = demo_shards(workdir, vocab_size=vocab_size)
+    _, shards = demo_shards(vocab_size=vocab_size)
     base_tok = np.concatenate([t for t, _ in shards])
     base_len = np.concatenate([np.diff(o) for _, o in shards])
     if tokens <= 0:  # the corpus as it is, not repeated
@@ -79,8 +84,7 @@ def demo_corpus(
     vocab_size: int, context_length: int
 ) -> tuple[np.ndarray, np.ndarray, cooccur.PairCounts]:
     """The bundled corpus (not repeated) at this V: tokens, offsets, exact counts."""
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
-        tok, off = demo_stream(Path(tmp), vocab_size=vocab_size, tokens=0)
+    tok, off = demo_stream(vocab_size=vocab_size, tokens=0)
     return (
         tok,
         off,
@@ -279,7 +283,7 @@ def run(*, vocab_size: int = 10_000, context_length: int = 16) -> Path:
     """Run the co-occurrence benchmark; write results/bench/cooccur.json."""
     with tempfile.TemporaryDirectory(dir=".") as name:
         tmp = Path(name)
-        tok, off = demo_stream(tmp, vocab_size=vocab_size, tokens=TEXT8_TOKENS)
+        tok, off = demo_stream(vocab_size=vocab_size, tokens=TEXT8_TOKENS)
         rows = _in_process(tok, off, vocab_size, context_length)
         ratio = (
             rows[0]["pair_updates_per_s_per_core"]

@@ -18,7 +18,6 @@ one core, so the stage is not in the default set.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -58,8 +57,7 @@ def run(
     tolerance: float = TOLERANCE,
 ) -> Path:
     """Train every (sample, epochs) point; write results/bench/gensim.json."""
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
-        words, shards = demo_shards(Path(tmp), vocab_size=vocab_size)
+    words, shards = demo_shards(vocab_size=vocab_size)
     questions = evaluate.load_analogies()
     rows: list[dict[str, Any]] = []
     for sample, epochs in grid.items():

@@ -39,7 +39,7 @@ def write_parts(
     workdir: Path, *, vocab_size: int, tokens: int, parts: int
 ) -> list[tuple[Path, Path]]:
     """``parts`` shards of the bundled corpus, ``tokens`` in all (module doc)."""
-    _, shards = demo_shards(workdir, vocab_size=vocab_size)
+    _, shards = demo_shards(vocab_size=vocab_size)
     base = np.concatenate([t for t, _ in shards])
     lengths = np.concatenate([np.diff(o) for _, o in shards])
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))

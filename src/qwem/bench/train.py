@@ -38,7 +38,6 @@ from __future__ import annotations
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -263,8 +262,7 @@ def versus_gensim(
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Rows of the side-by-side rounds and the median ratio per dimension."""
     corpus = demo_training_corpus(vocab_size)
-    with tempfile.TemporaryDirectory(dir=".") as tmp:
-        words, shards = demo_shards(Path(tmp), vocab_size=vocab_size)
+    words, shards = demo_shards(vocab_size=vocab_size)
     rows: list[dict[str, Any]] = []
     ratios: dict[str, list[float]] = {}
     for r in range(rounds):
@@ -295,6 +293,7 @@ def run(
     steps: int = 40,
     rounds: int = 3,
     gensim_steps: int = 60,
+    gensim_dims: tuple[int, ...] = (100, 200),
 ) -> Path:
     """Time ``steps`` SGD steps per configuration and the rounds against gensim
     (``gensim_steps`` steps of ``batch`` slots a round); write
@@ -348,7 +347,7 @@ def run(
                 }
             )
     side, ratio = versus_gensim(
-        vocab_size, rounds=rounds, batch=batch, steps=gensim_steps
+        vocab_size, dims=gensim_dims, rounds=rounds, batch=batch, steps=gensim_steps
     )
     out = report(
         "train",
