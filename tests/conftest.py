@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -129,6 +130,43 @@ def kill_during(
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     return proc
+
+
+AUDIT = ROOT / "tests/tools/audited_snakemake.py"
+# the workflow's own code: the Snakefile, the rules and the qwem package
+AUDIT_ROOTS = [ROOT / "Snakefile", ROOT / "workflow", ROOT / "src/qwem"]
+
+
+def audited_dry_run(
+    tmp_path: Path, *args: str, roots: list[Path] = AUDIT_ROOTS
+) -> tuple[list[str], str]:
+    """Events of the workflow's code during ``snakemake -n ARGS`` (checkout as
+    cwd): each connection, name lookup or process start, with the workflow
+    frame that caused it (tests/tools/audited_snakemake.py); and the output."""
+    import qwem
+
+    events = tmp_path / "events.json"
+    # the installed package may live elsewhere (a non-editable install)
+    where = [*roots, Path(qwem.__file__).parent]
+    cmd = [sys.executable, str(AUDIT), str(events), ":".join(map(str, where))]
+    # a GPU tool on PATH, so that code probing the host for a GPU is caught
+    # here too, not only on a GPU machine
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'GPU 0: test'\n")
+    (bin_dir / "nvidia-smi").chmod(0o755)
+    env = _env()
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    proc = subprocess.run(
+        [*cmd, "-n", "--cores", "1", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return json.loads(events.read_text()), out
 
 
 def runner(workdir: Path) -> SnakemakeRunner:

@@ -8,54 +8,16 @@ requests come from the config and profile, not from probing the host.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, _env
+from conftest import ROOT, audited_dry_run
 
 pytestmark = pytest.mark.workflow
 
-AUDIT = ROOT / "tests/tools/audited_snakemake.py"
 PROFILES = sorted(p.name for p in (ROOT / "workflow/profiles").iterdir())
 CONFIGS = sorted(p.name for p in (ROOT / "config").glob("*.yaml"))
-
-
-# the workflow's own code: the Snakefile, the rules and the qwem package
-ROOTS = [ROOT / "Snakefile", ROOT / "workflow", ROOT / "src/qwem"]
-
-
-def audited_dry_run(
-    tmp_path: Path, *args: str, roots: list[Path] = ROOTS
-) -> tuple[list[str], str]:
-    """Events of the workflow's code during ``snakemake -n ARGS`` (checkout as cwd)."""
-    import qwem
-
-    events = tmp_path / "events.json"
-    # the installed package may live elsewhere (a non-editable install)
-    where = [*roots, Path(qwem.__file__).parent]
-    cmd = [sys.executable, str(AUDIT), str(events), ":".join(map(str, where))]
-    # a GPU tool on PATH, so that code probing the host for a GPU is caught
-    # here too, not only on a GPU machine
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'GPU 0: test'\n")
-    (bin_dir / "nvidia-smi").chmod(0o755)
-    env = _env()
-    env["PATH"] = f"{bin_dir}:{env['PATH']}"
-    proc = subprocess.run(
-        [*cmd, "-n", "--cores", "1", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return json.loads(events.read_text()), out
 
 
 def test_the_profiles_and_configs_are_all_covered() -> None:
