@@ -5,6 +5,7 @@
 include: "functions/evaluate.smk"
 
 
+# a download: on a cluster it runs where the network is (the login node)
 rule evaluate_fetch_men:
     output:
         "results/{name}/eval/MEN.txt",
@@ -13,6 +14,7 @@ rule evaluate_fetch_men:
     benchmark:
         "results/{name}/benchmarks/evaluate_fetch_men/MEN.tsv"
     retries: 1
+    localrule: True
     conda:
         "../../envs/cpu.yaml"
     params:

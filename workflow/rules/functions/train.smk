@@ -44,14 +44,20 @@ def train_mem_mb(wildcards, input_mb):
 
 
 def train_runtime(wildcards, attempt):
-    """Minutes of one training run at a cautious GPU rate, times the attempt."""
-    # 5 M pairs/s (half in float64) plus 30 for checkpoints; a retry resumes.
-    # The sequential engine: a cautious 1 M slots/s on one CPU core
+    """Minutes of one training run at a cautious rate, times the attempt."""
+    # Pair updates (positives and negatives) over a rate, plus 30 for
+    # checkpoints; a retry resumes. Minibatch on a GPU: an assumed 5 M pairs/s
+    # (2.5 M in float64), never measured here (no GPU was lent to the
+    # project). Sequential engine, one CPU core: 2 M pair updates/s, half the
+    # 4.2 M measured in float64 at d = 200 (make bench STAGES=train).
     run = run_settings(config, wildcards.run)
-    rate = 5e6 if run["dtype"] == "float32" else 2.5e6
+    batch = run["batch_size"]
     if run["engine"] == "sequential":
-        rate = 1e6
-    return attempt * int(30 + run["steps"] * run["batch_size"] / rate / 60)
+        rate, pairs = 2e6, batch * (1 + run["negative_samples"])
+    else:
+        rate = 5e6 if run["dtype"] == "float32" else 2.5e6
+        pairs = batch + (V * run["shared_negatives"] or batch)
+    return attempt * int(30 + run["steps"] * pairs / rate / 60)
 
 
 def get_run_settings(wildcards):
