@@ -192,15 +192,25 @@ def _peak(result: tuple[float, list[float]]) -> tuple[float, float | None]:
     return wall, max(peaks, default=None)
 
 
-def _stage(
-    tmp: Path, tok: np.ndarray, off: np.ndarray, V: int, L: int
-) -> list[dict[str, Any]]:
-    qwem = [sys.executable, "-m", "qwem"]
-    common = [
+QWEM = [sys.executable, "-m", "qwem"]
+
+
+def count_command(
+    tokens: Path, offsets: Path, out: Path, vocab_size: int, context_length: int
+) -> list[str]:
+    """``qwem cooccur count`` of one shard, as the pipeline's rule runs it."""
+    return [
+        *QWEM,
+        "cooccur",
+        "count",
+        str(tokens),
+        str(offsets),
+        "--out",
+        str(out),
         "--vocab-size",
-        str(V),
+        str(vocab_size),
         "--context-length",
-        str(L),
+        str(context_length),
         "--weighting",
         "linear",
         "--max-memory-mb",
@@ -208,6 +218,34 @@ def _stage(
         "--method",
         "auto",
     ]
+
+
+def merge_command(parts: list[Path], out: Path) -> list[str]:
+    """``qwem cooccur merge`` of every shard's counts."""
+    return [*QWEM, "cooccur", "merge", *map(str, parts), "--out", str(out)]
+
+
+def targets_command(counts: Path, workdir: Path) -> list[str]:
+    """``qwem targets build`` into ``workdir``/stats (ν = 1)."""
+    return [
+        *QWEM,
+        "targets",
+        "build",
+        str(counts),
+        "--outdir",
+        str(workdir / "stats"),
+        "--stats",
+        str(workdir / "stats.json"),
+        "--config-fingerprint",
+        "bench",
+        "--negative-weight",
+        "1",
+    ]
+
+
+def _stage(
+    tmp: Path, tok: np.ndarray, off: np.ndarray, V: int, L: int
+) -> list[dict[str, Any]]:
     half = int(np.searchsorted(off, off[-1] // 2))
     shards = {"1": [(0, off.size - 1)], "2": [(0, half), (half, off.size - 1)]}
     rows = []
@@ -217,18 +255,7 @@ def _stage(
             t, o = tmp / f"s{n}-{i}.npy", tmp / f"s{n}-{i}.offsets.npy"
             np.save(t, tok[off[d0] : off[d1]])
             np.save(o, off[d0 : d1 + 1] - off[d0])
-            cmds.append(
-                [
-                    *qwem,
-                    "cooccur",
-                    "count",
-                    str(t),
-                    str(o),
-                    "--out",
-                    str(tmp / f"c{n}-{i}.npz"),
-                    *common,
-                ]
-            )
+            cmds.append(count_command(t, o, tmp / f"c{n}-{i}.npz", V, L))
         wall, rss = _peak(timed_procs(cmds))
         rows.append(
             {
@@ -237,42 +264,10 @@ def _stage(
                 "peak_mb": rss,
             }
         )
-    parts = [str(tmp / f"c2-{i}.npz") for i in range(2)]
-    wall, rss = _peak(
-        timed_procs(
-            [
-                [
-                    *qwem,
-                    "cooccur",
-                    "merge",
-                    *parts,
-                    "--out",
-                    str(tmp / "counts.npz"),
-                ]
-            ]
-        )
-    )
+    parts = [tmp / f"c2-{i}.npz" for i in range(2)]
+    wall, rss = _peak(timed_procs([merge_command(parts, tmp / "counts.npz")]))
     rows.append({"step": "merge 2 shards", "seconds": wall, "peak_mb": rss})
-    wall, rss = _peak(
-        timed_procs(
-            [
-                [
-                    *qwem,
-                    "targets",
-                    "build",
-                    str(tmp / "counts.npz"),
-                    "--outdir",
-                    str(tmp / "stats"),
-                    "--stats",
-                    str(tmp / "stats.json"),
-                    "--config-fingerprint",
-                    "bench",
-                    "--negative-weight",
-                    "1",
-                ]
-            ]
-        )
-    )
+    wall, rss = _peak(timed_procs([targets_command(tmp / "counts.npz", tmp)]))
     rows.append(
         {"step": "targets (P, M*, PMI, PPMI, SGNS, G)", "seconds": wall, "peak_mb": rss}
     )

@@ -21,7 +21,6 @@ integers end there; the counts are int64 throughout).
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,7 +30,13 @@ import numpy as np
 
 from qwem import cooccur
 from qwem.bench.common import report
-from qwem.bench.cooccur import demo_shards, timed_procs
+from qwem.bench.cooccur import (
+    count_command,
+    demo_shards,
+    merge_command,
+    targets_command,
+    timed_procs,
+)
 from qwem.cooccur.pairs import tri_size
 
 
@@ -122,7 +127,6 @@ def run(
     context_length: int = 16,
 ) -> Path:
     """Count ``tokens`` tokens in ``parts`` shards; write its JSON in results/bench."""
-    qwem = [sys.executable, "-m", "qwem"]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=".") as name:
         tmp = Path(name)
@@ -136,25 +140,7 @@ def run(
         )
         counts = [tmp / f"counts-{p:03d}.npz" for p in range(parts)]
         commands = [
-            [
-                *qwem,
-                "cooccur",
-                "count",
-                str(t),
-                str(o),
-                "--out",
-                str(c),
-                "--vocab-size",
-                str(vocab_size),
-                "--context-length",
-                str(context_length),
-                "--weighting",
-                "linear",
-                "--max-memory-mb",
-                "12000",
-                "--method",
-                "auto",
-            ]
+            count_command(t, o, c, vocab_size, context_length)
             for (t, o), c in zip(files, counts, strict=True)
         ]
         wall, peaks = 0.0, []
@@ -173,9 +159,7 @@ def run(
             }
         )
         merged = tmp / "counts.npz"
-        seconds, peak = timed_procs(
-            [[*qwem, "cooccur", "merge", *map(str, counts), "--out", str(merged)]]
-        )
+        seconds, peak = timed_procs([merge_command(counts, merged)])
         rows.append(
             {
                 "step": f"merge {parts} parts",
@@ -183,24 +167,7 @@ def run(
                 "peak_mb_per_job": max(peak, default=None),
             }
         )
-        seconds, peak = timed_procs(
-            [
-                [
-                    *qwem,
-                    "targets",
-                    "build",
-                    str(merged),
-                    "--outdir",
-                    str(tmp / "stats"),
-                    "--stats",
-                    str(tmp / "stats.json"),
-                    "--config-fingerprint",
-                    "bench",
-                    "--negative-weight",
-                    "1",
-                ]
-            ]
-        )
+        seconds, peak = timed_procs([targets_command(merged, tmp)])
         rows.append(
             {
                 "step": "targets (P, M*, PMI, PPMI, SGNS, G)",
