@@ -23,7 +23,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run    [CONFIG=config/text8.yaml] [CORES=2]  run the pipeline"
 	@echo "make test                                       lint + the test suite"
-	@echo "make test-cluster                               tiny DAG on a local SLURM cluster (root)"
+	@echo "make test-cluster                               tiny DAG on a local SLURM cluster, a job killed and resumed (root)"
 	@echo "make test-faults                                every fault case: truncate, flip, delete, SIGKILL (~20 min)"
 	@echo "make bench                                      benchmarks -> results/bench/"
 	@echo "make unlock [CONFIG=...]                       remove a stale Snakemake lock after a crash"
@@ -75,7 +75,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not workflow and not cluster" -x -q
 
 # installs Debian's slurm-wlm + munge and starts a one-node cluster (root, apt):
-# tests/cluster/slurm_local.sh; a few minutes
+# tests/cluster/slurm_local.sh: the tiny DAG through it, and a job killed mid-run
+# and resumed (tests/cluster/kill_resume.py); 7-11 minutes
 test-cluster: $(STAMP)
 	$(BIN)/python -m pytest -m cluster tests/cluster -v
 

@@ -13,13 +13,22 @@
 #                                         tests/cluster/check_run.py checks that
 #                                         every job went through SLURM and that the
 #                                         results agree (DIR/report.json)
+#   tests/cluster/slurm_local.sh fault [DIR]
+#                                         the tiny config on a synthetic text8 in
+#                                         four token parts through the slurm
+#                                         profile: uninterrupted in DIR/clean; in
+#                                         DIR/killed with one vocab_tokenize job's
+#                                         process SIGKILLed mid-run, then resumed;
+#                                         tests/cluster/kill_resume.py runs and
+#                                         checks it all (DIR/fault_report.json)
 #   tests/cluster/slurm_local.sh down     stop the daemons, remove the slurm.conf
 #                                         that `up` wrote (packages stay)
 #   tests/cluster/slurm_local.sh test [DIR]   up, run, and down if up started it
 #
 # Needs root and apt (Debian 12). make test-cluster runs it through pytest.
 # Only the test's own settings are passed on the command line (squeue status
-# checks, a 2 s first check, kept SLURM logs); the profile itself is unchanged.
+# checks, a 2 s first check, kept SLURM logs; `fault` adds --retries 0 so that
+# the killed job stays failed until the resume); the profile itself is unchanged.
 # The node advertises one "gpu" GRES without a device, so train_run's
 # --gpus=1 request is scheduled as on a GPU partition (training runs on the CPU).
 set -euo pipefail
@@ -243,6 +252,16 @@ yaml.safe_dump(TINY, open(sys.argv[1], "w"), sort_keys=False)' "$dir/tiny.yaml")
         --seconds-slurm $((t2 - t1))
 }
 
+cmd_fault() {
+    local dir=${1:-$(mktemp -d /tmp/qwem-slurm-fault.XXXXXX)}
+    mkdir -p "$dir"
+    cmd_status || die "the cluster is not up: run '$0 up' first"
+    [[ -x $PY ]] || die "no Python at $PY: run make install, or set PYTHON"
+    PATH="$(dirname "$PY"):$PATH"  # rules run `qwem`; sbatch passes it on
+    export PATH
+    "$PY" "$REPO/tests/cluster/kill_resume.py" "$dir"
+}
+
 cmd_test() {
     # a cluster that was already up stays up
     cmd_status || trap cmd_down EXIT
@@ -254,13 +273,13 @@ cmd_test() {
 }
 
 case ${1:-} in
-up | down | status | run | test)
+up | down | status | run | fault | test)
     cmd=$1
     shift
     "cmd_$cmd" "$@"
     ;;
 *)
-    sed -n '2,25p' "$0" >&2
+    sed -n '2,33p' "$0" >&2
     exit 2
     ;;
 esac

@@ -1,8 +1,10 @@
-"""The tiny DAG through a real one-node SLURM cluster, equal to a local run.
+"""The tiny DAG through a real one-node SLURM cluster, equal to a local run;
+and one SLURM job killed mid-run, the workflow resumed, equal to a clean run.
 
 tests/cluster/slurm_local.sh installs Debian's slurm-wlm and munge, starts the
 daemons and runs the same targets locally and through workflow/profiles/slurm;
-tests/cluster/check_run.py writes what it found to report.json. Run with
+tests/cluster/check_run.py writes what it found to report.json. Its `fault`
+mode runs tests/cluster/kill_resume.py (fault_report.json). Run with
 `make test-cluster` (root and apt needed; CI sets QWEM_CLUSTER_REQUIRED=1 so that
 a machine without them fails instead of skipping).
 """
@@ -14,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,7 +57,9 @@ def _script(*args: str, timeout: int) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_tiny_dag_through_slurm_equals_a_local_run(tmp_path: Path) -> None:
+@pytest.fixture
+def cluster() -> Iterator[None]:
+    """The local cluster up for the test; down after it unless it was up before."""
     if reason := _missing_requirement():
         if os.environ.get("QWEM_CLUSTER_REQUIRED") == "1":
             pytest.fail(f"QWEM_CLUSTER_REQUIRED=1 but this machine {reason}")
@@ -63,16 +68,22 @@ def test_tiny_dag_through_slurm_equals_a_local_run(tmp_path: Path) -> None:
     try:
         up = _script("up", timeout=300)
         assert up.returncode == 0, up.stderr[-4000:]
-        run = _script("run", str(tmp_path), timeout=900)
-        print(run.stderr)
-        report_file = tmp_path / "report.json"
-        assert report_file.exists(), run.stderr[-8000:]
-        report = json.loads(report_file.read_text())
-        assert report["problems"] == [], run.stderr[-8000:]
-        assert run.returncode == 0, run.stderr[-8000:]
+        yield
     finally:
         if not was_up:
             _script("down", timeout=120)
+
+
+def test_tiny_dag_through_slurm_equals_a_local_run(
+    cluster: None, tmp_path: Path
+) -> None:
+    run = _script("run", str(tmp_path), timeout=900)
+    print(run.stderr)
+    report_file = tmp_path / "report.json"
+    assert report_file.exists(), run.stderr[-8000:]
+    report = json.loads(report_file.read_text())
+    assert report["problems"] == [], run.stderr[-8000:]
+    assert run.returncode == 0, run.stderr[-8000:]
     slurm = report["slurm"]
     assert slurm["planned"] == EXPECTED_JOBS
     total = sum(EXPECTED_JOBS.values())
@@ -85,3 +96,45 @@ def test_tiny_dag_through_slurm_equals_a_local_run(tmp_path: Path) -> None:
     # one CPU thread on both sides: the eigensolver and SGD give the same bits
     assert "closed_form/M_star.npy" in results["identical"]
     assert "train/qwem_small/W.npy" in results["identical"]
+
+
+def test_job_killed_mid_run_then_resumed_equals_a_clean_run(
+    cluster: None, tmp_path: Path
+) -> None:
+    """Four token parts; the vocab_tokenize process of the third is SIGKILLed
+    inside its SLURM job; the resume reruns that job and its downstream only."""
+    run = _script("fault", str(tmp_path), timeout=1200)
+    print(run.stderr)
+    report_file = tmp_path / "fault_report.json"
+    assert report_file.exists(), run.stderr[-8000:]
+    report = json.loads(report_file.read_text())
+    assert report["problems"] == [], run.stderr[-8000:]
+    assert run.returncode == 0, run.stderr[-8000:]
+    killed = report["killed"]
+    assert killed["state_when_struck"] == "RUNNING"
+    assert killed["state_after"] == "FAILED"
+    # the interrupted run: all but the killed job and its downstream
+    assert killed["finished"]["vocab_tokenize"] == 3
+    assert killed["finished"]["cooccur_count"] == 3
+    assert "cooccur_merge" not in killed["finished"]
+    resumed = report["resumed"]
+    assert (
+        resumed["planned"]
+        == resumed["finished"]
+        == {
+            "vocab_tokenize": 1,
+            "cooccur_count": 1,
+            "cooccur_merge": 1,
+            "targets_build": 1,
+        }
+    )
+    assert resumed["changed"] == []
+    assert len(report["slurm_jobs"]["resumed"]) == 4
+    comparison = report["comparison"]
+    for npy in ("unigram", "P_ij", "M_star", "pmi", "ppmi", "sgns", "G"):
+        assert f"stats/{npy}.npy" in comparison["identical"]
+    for part in range(4):
+        assert f"corpus/tokens/part-text8-{part:03d}.npy" in comparison["identical"]
+    # the only files that differ in bytes record wall times (and the npz's
+    # member timestamps): equal once those are left out
+    assert comparison["equal_but_timings"] == ["cooccur/counts.npz", "stats/stats.json"]
