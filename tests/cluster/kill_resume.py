@@ -4,19 +4,21 @@ usage: kill_resume.py DIR [--words N] [--part PART]
 
 The tiny configuration on a synthetic text8 cut into four token parts (text8's
 own `shards` setting; text8.zip is read from a local path, no download), run
-to results/tiny/stats/stats.json through workflow/profiles/slurm three times
-with one command line (1 side by side with 2 and 3: a run's time is mostly
-SLURM job start-up and status polling, so together they take little more than
-the longer one):
+to results/tiny/stats/stats.json three times (1 side by side with 2 and 3: a
+SLURM run's time is mostly job start-up and status polling, so together they
+take little more than the longer one):
 
-1. DIR/clean: uninterrupted.
-2. DIR/killed: once the vocab_tokenize job of PART (default text8-002, the
-   third of four) is RUNNING in squeue and its `qwem vocab tokenize` process
-   has entered its tokenising loop (the progress line in the rule's log), that
-   process alone is sent SIGKILL, as the kernel's OOM killer or a crash would
-   end it: no handler runs, nothing is cleaned up by qwem itself. Snakemake
-   keeps going, so every job that does not need the killed one completes.
-3. DIR/killed again, the same command: the resume.
+1. DIR/clean: uninterrupted, on this machine with the default profile (the
+   reference; tests/cluster/test_slurm_local.py shows that a local run and a
+   SLURM run give the same bits).
+2. DIR/killed, through workflow/profiles/slurm: once the vocab_tokenize job
+   of PART (default text8-002, the third of four) is RUNNING in squeue and
+   its `qwem vocab tokenize` process has entered its tokenising loop (the
+   progress line in the rule's log), that process alone is sent SIGKILL, as
+   the kernel's OOM killer or a crash would end it: no handler runs, nothing
+   is cleaned up by qwem itself. Snakemake keeps going, so every job that
+   does not need the killed one completes.
+3. DIR/killed again, the same command as 2: the resume.
 
 Checked (every problem is printed; exit status 1 when there is one): the
 process, frozen (SIGSTOP) the moment its loop began, was in a RUNNING SLURM
@@ -25,8 +27,8 @@ job ended FAILED, its shell command with status 137; no output of the killed
 job, nor a temporary file of any write, was left behind; the interrupted run
 completed every job outside the killed job's downstream; the resume ran (and
 submitted to SLURM) exactly the killed job and its downstream, and left every
-other file of the interrupted run as it was (bytes and mtime); every SLURM job
-of the three runs ran through SLURM (in `squeue -t all`, COMPLETED but for the
+other file of the interrupted run as it was (bytes and mtime); every job of the
+two SLURM runs ran through SLURM (in `squeue -t all`, COMPLETED but for the
 killed one); and every final output of DIR/killed equals DIR/clean's byte for
 byte, or, for files that record wall times, equal but for those timing keys
 (check_run.py's rule, each such file listed in the report).
@@ -38,7 +40,7 @@ leaves on disk whatever was there. The kill strikes in the loop, before the
 job writes anything, so Snakemake's removal of a failed job's outputs finds
 nothing to remove; what is checked is that nothing of the job is left.
 
-Runs all three with `--retries 0` on top of the profile (whose `retries: 2`
+Runs all three with `--retries 0` on top of the profiles (whose `retries: 2`
 would otherwise resubmit the killed job within the same run, a different
 path from the resume tested here), and with the SLURM test settings of
 slurm_local.sh run (squeue status checks, a 2 s first check, kept SLURM logs).
@@ -133,7 +135,17 @@ def write_config(d: Path, words: int) -> Path:
     return path
 
 
-def command(config: Path) -> list[str]:
+def command(config: Path, *, slurm: bool = True) -> list[str]:
+    """The run's command line: through the slurm profile (with the test's
+    SLURM settings), or on this machine with the default profile."""
+    profile = "slurm" if slurm else "default"
+    settings = [
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        "--slurm-keep-successful-logs",
+    ]
     return [
         sys.executable,
         "-m",
@@ -143,12 +155,8 @@ def command(config: Path) -> list[str]:
         "--configfile",
         str(config),
         "--workflow-profile",
-        str(REPO / "workflow/profiles/slurm"),
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "2",
-        "--slurm-keep-successful-logs",
+        str(REPO / f"workflow/profiles/{profile}"),
+        *(settings if slurm else ["--cores", "2"]),
         "--retries",
         "0",
         "--",
@@ -438,11 +446,10 @@ def resumed(cmd: list[str], d: Path, part: str, problems: list[str]) -> dict[str
 
 
 def through_slurm(d: Path, killed_job: str, problems: list[str]) -> dict[str, Any]:
-    """Every job of the three runs was a SLURM job, COMPLETED but the killed one."""
-    jobs = {n: slurm_jobs(d / f"{n}.log") for n in ("clean", "killed", "resumed")}
+    """Every job of the two SLURM runs was a SLURM job, COMPLETED but the killed one."""
+    jobs = {n: slurm_jobs(d / f"{n}.log") for n in ("killed", "resumed")}
     everything = ALL_JOBS - Counter(corpus_fetch_text8=1)  # a localrule
     expected = {
-        "clean": everything,
         "killed": everything - RESUMED + Counter(vocab_tokenize=1),
         "resumed": RESUMED,
     }
@@ -480,15 +487,17 @@ def main() -> int:
     problems: list[str] = []
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    cmd = command(write_config(d, args.words))
-    (d / "command.txt").write_text(" ".join(cmd) + "\n")
+    config = write_config(d, args.words)
+    cmd, local = command(config), command(config, slurm=False)
+    (d / "command.txt").write_text(" ".join(cmd) + "\n" + " ".join(local) + "\n")
     seconds["setup"] = time.monotonic() - t0
 
-    # the uninterrupted run goes on beside the other two (the cluster's two
-    # CPUs are shared): most of a run's time is SLURM job start-up and the
-    # plugin's status polling, not work
+    # the uninterrupted run goes on beside the other two, on this machine with
+    # the default profile (tests/cluster/test_slurm_local.py shows a local run
+    # and a SLURM run give the same bits): most of a SLURM run's time is job
+    # start-up and the plugin's status polling, not work
     log(f"uninterrupted run in {d / 'clean'}, meanwhile the rest in {d / 'killed'}")
-    clean = start(cmd, d / "clean", d / "clean.log")
+    clean = start(local, d / "clean", d / "clean.log")
     t1 = time.monotonic()
     ended: dict[str, float] = {}
 
