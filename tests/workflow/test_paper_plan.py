@@ -1,7 +1,7 @@
 """The paper profile's plan on SLURM, from a recorded enwiki dump index.
 
 A real dump lists its article parts in ``enwiki-<date>-sha1sums.txt``, among
-several hundred other files; ``tests/data/enwiki-20261101-sha1sums.paper.txt``
+several hundred other files; the index ``tests/enwiki_index.py`` writes
 has that format and the page-range layout of a recent dump (69 parts), with
 synthetic checksums (tests/data/README.md). With it as ``corpus.enwiki.index``
 and the dump server set to an address where nothing listens, the corpus_index
@@ -15,6 +15,7 @@ workflow's code opens no connection and starts no process while planning.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -22,13 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT, audited_dry_run, runner
+from conftest import ROOT, audited_dry_run, runner
+from enwiki_index import write_index
 from qwem.corpus.sources import parse_dump_index
 
 pytestmark = pytest.mark.workflow
 
-INDEX = DATA / "enwiki-20261101-sha1sums.paper.txt"
 DATE = "20261101"
+# the index, written by tests/enwiki_index.py (removed when the process ends)
+_INDEX_DIR = tempfile.TemporaryDirectory()
+INDEX = write_index(Path(_INDEX_DIR.name) / f"enwiki-{DATE}-sha1sums.txt", DATE)
 # nothing listens on the discard port: a download at parse time would fail
 OFFLINE = "http://127.0.0.1:9"
 PROFILE = ("--workflow-profile", "workflow/profiles/slurm")
