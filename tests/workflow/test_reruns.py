@@ -251,6 +251,12 @@ def _wait_for_second_count_job(logs: Path, proc: subprocess.Popen[str]) -> None:
         assert proc.poll() is None, "snakemake ended before the second count job"
         assert time.monotonic() < deadline, "no second count job after 120 s"
         time.sleep(0.02)
+    # and Snakemake has marked it running (under load the marker can trail)
+    incomplete = logs.parents[3] / ".snakemake/incomplete"
+    while not (incomplete.is_dir() and any(incomplete.iterdir())):
+        assert proc.poll() is None, "snakemake ended before marking the job"
+        assert time.monotonic() < deadline, "no incomplete marker after 120 s"
+        time.sleep(0.01)
 
 
 def test_sigkill_while_counting_then_rerun_gives_identical_statistics(
