@@ -68,7 +68,7 @@ lint: $(STAMP)
 TEST_WORKERS ?= 2
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 # every fault case: truncate, flip and delete each file between stages, and
 # SIGKILL in each long stage (tests/faults; about 20 minutes on 2 cores)
@@ -80,9 +80,9 @@ test-fast: $(STAMP)
 
 # installs Debian's slurm-wlm + munge and starts a one-node cluster (root, apt):
 # tests/cluster/slurm_local.sh: the tiny DAG through it, and a job killed mid-run
-# and resumed (tests/cluster/kill_resume.py); 7-11 minutes
+# and resumed (tests/cluster/kill_resume.py), the two at once on 2 processes
 test-cluster: $(STAMP)
-	$(BIN)/python -m pytest -m cluster tests/cluster -v
+	$(BIN)/python -m pytest -m cluster tests/cluster -v -n 2
 
 bench: $(STAMP)
 	TQDM_DISABLE=1 $(BIN)/python -m qwem.bench $(STAGES)

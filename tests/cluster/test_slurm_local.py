@@ -11,13 +11,17 @@ a machine without them fails instead of skipping).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,21 +61,54 @@ def _script(*args: str, timeout: int) -> subprocess.CompletedProcess[str]:
     )
 
 
+# make test-cluster runs the two tests at once (pytest -n 2): the first to
+# come brings the cluster up, the last to leave takes it down, unless it was
+# up before; USERS records who is in, under LOCK
+LOCK = Path(tempfile.gettempdir()) / "qwem-test-cluster.lock"
+USERS = LOCK.with_suffix(".json")
+
+
+@contextmanager
+def _locked() -> Iterator[dict[str, Any]]:
+    """USERS's content, to read and change while holding LOCK."""
+    with LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = json.loads(USERS.read_text()) if USERS.exists() else {}
+        # a test process that died without its teardown no longer counts
+        state["pids"] = [p for p in state.get("pids", []) if _alive(p)]
+        yield state
+        USERS.write_text(json.dumps(state))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.fixture
 def cluster() -> Iterator[None]:
-    """The local cluster up for the test; down after it unless it was up before."""
+    """The local cluster up for the test; down after the last test using it,
+    unless it was up before the first."""
     if reason := _missing_requirement():
         if os.environ.get("QWEM_CLUSTER_REQUIRED") == "1":
             pytest.fail(f"QWEM_CLUSTER_REQUIRED=1 but this machine {reason}")
         pytest.skip(reason)
-    was_up = _script("status", timeout=30).returncode == 0
+    with _locked() as state:
+        if not state["pids"]:  # the first in brings the cluster up
+            state["was_up"] = _script("status", timeout=30).returncode == 0
+            up = _script("up", timeout=300)
+            assert up.returncode == 0, up.stderr[-4000:]
+        state["pids"].append(os.getpid())
     try:
-        up = _script("up", timeout=300)
-        assert up.returncode == 0, up.stderr[-4000:]
         yield
     finally:
-        if not was_up:
-            _script("down", timeout=120)
+        with _locked() as state:
+            state["pids"].remove(os.getpid())
+            if not state["pids"] and not state["was_up"]:
+                _script("down", timeout=120)
 
 
 def test_tiny_dag_through_slurm_equals_a_local_run(
