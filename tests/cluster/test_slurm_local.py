@@ -111,16 +111,22 @@ def cluster() -> Iterator[None]:
                 _script("down", timeout=120)
 
 
-def test_tiny_dag_through_slurm_equals_a_local_run(
-    cluster: None, tmp_path: Path
-) -> None:
-    run = _script("run", str(tmp_path), timeout=900)
+def _report(mode: str, d: Path, name: str, timeout: int) -> dict[str, Any]:
+    """Run slurm_local.sh MODE D; its report D/NAME, once it shows no problem."""
+    run = _script(mode, str(d), timeout=timeout)
     print(run.stderr)
-    report_file = tmp_path / "report.json"
+    report_file = d / name
     assert report_file.exists(), run.stderr[-8000:]
     report = json.loads(report_file.read_text())
     assert report["problems"] == [], run.stderr[-8000:]
     assert run.returncode == 0, run.stderr[-8000:]
+    return report
+
+
+def test_tiny_dag_through_slurm_equals_a_local_run(
+    cluster: None, tmp_path: Path
+) -> None:
+    report = _report("run", tmp_path, "report.json", timeout=900)
     slurm = report["slurm"]
     assert slurm["planned"] == EXPECTED_JOBS
     total = sum(EXPECTED_JOBS.values())
@@ -140,13 +146,7 @@ def test_job_killed_mid_run_then_resumed_equals_a_clean_run(
 ) -> None:
     """Four token parts; the vocab_tokenize process of the third is SIGKILLed
     inside its SLURM job; the resume reruns that job and its downstream only."""
-    run = _script("fault", str(tmp_path), timeout=1200)
-    print(run.stderr)
-    report_file = tmp_path / "fault_report.json"
-    assert report_file.exists(), run.stderr[-8000:]
-    report = json.loads(report_file.read_text())
-    assert report["problems"] == [], run.stderr[-8000:]
-    assert run.returncode == 0, run.stderr[-8000:]
+    report = _report("fault", tmp_path, "fault_report.json", timeout=1200)
     killed = report["killed"]
     assert killed["state_when_struck"] == "RUNNING"
     assert killed["state_after"] == "FAILED"
